@@ -1,0 +1,1 @@
+"""`make demo`: the whole product once, on embedded defaults, everything under var/demo/."""

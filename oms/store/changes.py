@@ -1,0 +1,252 @@
+"""Set-based state changes: one UPDATE per (batch, from-status), then the audit rows
+and the outbox rows of the same orders with INSERT ... SELECT, in the caller's transaction.
+
+Every changed row is stamped with a change id, so the follow-up statements find
+exactly the orders this statement changed, even when other writers run at once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    String,
+    and_,
+    bindparam,
+    cast,
+    literal,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from oms.effects import EffectRule, Event, Topic
+from oms.status import OrderStatus
+from oms.store.schema import ChannelRow, OrderEventRow, OrderRow, OutboxRow, cast_table, rowcount
+
+orders = cast_table(OrderRow)
+events = cast_table(OrderEventRow)
+outbox = cast_table(OutboxRow)
+channels = cast_table(ChannelRow)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One kind of change applied to a set of orders.
+
+    `src` is the status an order must have; `dst` the status it gets (None: unchanged,
+    as for "paid"). `extra_where` narrows the set (e.g. not paid yet).
+    """
+
+    seller_id: int
+    kind: str  # the audit word: confirm, cancel, track, ship, deliver, paid
+    actor: str
+    src: OrderStatus
+    dst: OrderStatus
+    rules: Sequence[EffectRule] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] = field(default_factory=dict)  # same for every order
+    extra_where: tuple[ColumnElement[bool], ...] = ()
+
+
+def new_change_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stamp(step: Step, cid: str, now: datetime) -> dict[str, Any]:
+    return {
+        "status": step.dst.value,
+        "version": orders.c.version + 1,
+        "change_id": cid,
+        "updated_at": now,
+        **step.values,
+    }
+
+
+def _base_where(step: Step) -> list[ColumnElement[bool]]:
+    return [
+        orders.c.seller_id == step.seller_id,
+        orders.c.status == step.src.value,
+        *step.extra_where,
+    ]
+
+
+def apply_to_numbers(session: Session, step: Step, numbers: Sequence[str]) -> list[str]:
+    """Apply `step` to those of `numbers` that qualify; returns the numbers changed."""
+    if not numbers:
+        return []
+    cid, now = new_change_id(), _now()
+    stmt = (
+        update(orders)
+        .where(*_base_where(step), orders.c.order_number.in_(list(numbers)))
+        .values(_stamp(step, cid, now))
+    )
+    if not rowcount(session.execute(stmt)):
+        return []
+    write_side_rows(session, step, cid, now)
+    return list(session.scalars(select(orders.c.order_number).where(orders.c.change_id == cid)))
+
+
+def apply_to_status(session: Session, step: Step, limit: int) -> int:
+    """Apply `step` to up to `limit` orders in `step.src` (oldest first); returns the count.
+
+    On PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent runs share
+    the work instead of queueing behind each other; the status test in the UPDATE
+    makes sure no order is changed twice.
+    """
+    cid, now = new_change_id(), _now()
+    candidates = select(orders.c.id).where(*_base_where(step)).order_by(orders.c.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    stmt = (
+        update(orders)
+        .where(orders.c.id.in_(candidates.scalar_subquery()), *_base_where(step))
+        .values(_stamp(step, cid, now))
+    )
+    changed = rowcount(session.execute(stmt))
+    if changed:
+        write_side_rows(session, step, cid, now)
+    return changed
+
+
+def apply_per_order(session: Session, step: Step, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Apply `step` with values that differ per order (tracking ids).
+
+    Each row holds `order_number`, the column values, and optionally `details`.
+    One executemany UPDATE, then INSERT ... SELECT for the side rows. Returns the
+    numbers of the orders changed.
+    """
+    if not rows:
+        return []
+    cid, now = new_change_id(), _now()
+    columns = sorted({k for r in rows for k in r} - {"order_number", "details"})
+    stmt = (
+        update(orders)
+        .where(*_base_where(step), orders.c.order_number == bindparam("b_number"))
+        .values({**_stamp(step, cid, now), **{c: bindparam(f"b_{c}") for c in columns}})
+    )
+    params = [
+        {"b_number": r["order_number"], **{f"b_{c}": r.get(c) for c in columns}} for r in rows
+    ]
+    session.execute(stmt, params)
+    changed = list(session.scalars(select(orders.c.order_number).where(orders.c.change_id == cid)))
+    if changed:
+        per_order = {r["order_number"]: dict(r.get("details") or {}) for r in rows}
+        write_side_rows(session, step, cid, now, per_order_details=per_order)
+    return changed
+
+
+def write_side_rows(
+    session: Session,
+    step: Step,
+    cid: str,
+    now: datetime,
+    per_order_details: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """The audit rows and outbox rows for every order stamped with `cid`."""
+    changed = and_(orders.c.change_id == cid, orders.c.seller_id == step.seller_id)
+    base_details = dict(step.details)
+    audit_cols = [
+        "seller_id",
+        "order_id",
+        "kind",
+        "from_status",
+        "to_status",
+        "actor",
+        "at",
+        "details",
+    ]
+
+    def audit_select(details: str, extra: ColumnElement[bool] | None = None) -> Any:
+        query = select(
+            orders.c.seller_id,
+            orders.c.id,
+            literal(step.kind, String),
+            literal(step.src.value, String),
+            literal(step.dst.value, String),
+            literal(step.actor, String),
+            literal(now, OrderEventRow.at.type),
+            literal(details, String),
+        ).where(changed)
+        return query.where(extra) if extra is not None else query
+
+    if per_order_details:
+        for number, details in per_order_details.items():
+            body = json.dumps({**base_details, **details}, default=str)
+            session.execute(
+                events.insert().from_select(
+                    audit_cols, audit_select(body, orders.c.order_number == number)
+                )
+            )
+    else:
+        session.execute(
+            events.insert().from_select(audit_cols, audit_select(json.dumps(base_details)))
+        )
+    payload = json.dumps(base_details, default=str)
+    for rule in step.rules:
+        session.execute(_outbox_insert(session, rule, changed, payload, now))
+
+
+def idempotency_key(topic: Topic | str, event: Event | str, order_id: Any, version: Any) -> Any:
+    """`topic:event:order id:order version` — one side effect per change of an order."""
+    return (
+        literal(f"{topic}:{event}:", String)
+        + cast(order_id, String)
+        + literal(":", String)
+        + cast(version, String)
+    )
+
+
+def _outbox_insert(
+    session: Session, rule: EffectRule, changed: ColumnElement[bool], payload: str, now: datetime
+) -> Any:
+    source: FromClause = orders
+    conditions: list[ColumnElement[bool]] = [changed]
+    if rule.webshop_only:
+        source = orders.join(channels, channels.c.id == orders.c.connection_id)
+        conditions.append(channels.c.kind == "webshop")
+    if rule.prepaid_paid_only:
+        conditions += [orders.c.payment_method == "prepaid", orders.c.paid == true()]
+    query = (
+        select(
+            orders.c.seller_id,
+            orders.c.id,
+            literal(rule.topic.value, String),
+            literal(rule.event.value, String),
+            idempotency_key(rule.topic, rule.event, orders.c.id, orders.c.version),
+            literal(payload, String),
+            literal("pending", String),
+            literal(0),
+            literal(now, OutboxRow.available_at.type),
+            literal(now, OutboxRow.created_at.type),
+        )
+        .select_from(source)
+        .where(*conditions)
+    )
+    columns = [
+        "seller_id",
+        "order_id",
+        "topic",
+        "event",
+        "idempotency_key",
+        "payload",
+        "state",
+        "attempts",
+        "available_at",
+        "created_at",
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(outbox).from_select(columns, query).on_conflict_do_nothing()

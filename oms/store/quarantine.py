@@ -1,0 +1,84 @@
+"""Channel payloads that could not be mapped: kept whole, with the reason, until retried."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from oms.errors import NotFound
+from oms.store.schema import QuarantineRow
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    id: int
+    connection_id: int | None
+    channel_order_id: str | None
+    reason: str
+    payload: Any
+    state: str
+    received_at: datetime
+
+
+def _view(row: QuarantineRow) -> Quarantined:
+    return Quarantined(
+        row.id,
+        row.connection_id,
+        row.channel_order_id,
+        row.reason,
+        json.loads(row.payload),
+        row.state,
+        row.received_at,
+    )
+
+
+def add(
+    session: Session,
+    seller_id: int,
+    connection_id: int | None,
+    payload: Any,
+    reason: str,
+    channel_order_id: str | None = None,
+) -> int:
+    row = QuarantineRow(
+        seller_id=seller_id,
+        connection_id=connection_id,
+        channel_order_id=channel_order_id,
+        reason=reason[:4000],
+        payload=json.dumps(payload, default=str),
+        state="open",
+        received_at=datetime.now(UTC),
+        resolved_at=None,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def list_open(session: Session, seller_id: int) -> list[Quarantined]:
+    rows = session.scalars(
+        select(QuarantineRow)
+        .where(QuarantineRow.seller_id == seller_id, QuarantineRow.state == "open")
+        .order_by(QuarantineRow.id)
+    )
+    return [_view(r) for r in rows]
+
+
+def get(session: Session, seller_id: int, item_id: int) -> Quarantined:
+    row = session.get(QuarantineRow, item_id)
+    if row is None or row.seller_id != seller_id:
+        raise NotFound("quarantined payload", f"#{item_id}")
+    return _view(row)
+
+
+def resolve(session: Session, seller_id: int, item_id: int) -> None:
+    session.execute(
+        update(QuarantineRow)
+        .where(QuarantineRow.id == item_id, QuarantineRow.seller_id == seller_id)
+        .values(state="resolved", resolved_at=datetime.now(UTC))
+    )
