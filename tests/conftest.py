@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+import oms.store.tables  # noqa: F401  (every table, for wipe())
 from oms.store.db import make_engine
 from oms.store.migrate import upgrade
 from oms.store.schema import Base
@@ -127,3 +128,16 @@ def shared_samples() -> Path:
 def unique_engine(url: str) -> Engine:
     """A private engine (for tests that need several connections of their own)."""
     return make_engine(url)
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """One local Prefect API for the whole test session (flows need one), heartbeat off."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        prefect_test_harness(server_startup_timeout=120),
+    ):
+        yield

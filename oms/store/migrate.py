@@ -17,7 +17,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     """Bring the database at `url` to `revision` (creating the SQLite file if needed)."""
     from oms.store.db import engine_for
 

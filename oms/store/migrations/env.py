@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from oms.store import tables  # noqa: F401  (every table, for autogenerate)
 from oms.store.schema import Base
 
 config = context.config
