@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +28,22 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     outbox_lease_seconds: int = Field(default=300, ge=5)
     bulk_batch_size: int = Field(default=5_000, ge=1, le=100_000)
+    # Buyer emails (adapters/mail): "file" writes one .eml per email under mail_dir.
+    mail_transport: Literal["smtp", "file"] = "file"
+    mail_dir: Path = VAR / "mail"
+    mail_from: str = Field(
+        default="orders@sales-scaler.example",
+        description="envelope sender and From address; the seller's name is the display name",
+    )
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password_ref: str | None = Field(
+        default=None, description="env:VARIABLE or block:secret-block-name, never the password"
+    )
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    mail_batch_size: int = Field(default=100, ge=1, le=5_000)
 
     @field_validator("database_url")
     @classmethod
@@ -33,6 +51,24 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql+psycopg://")):
             raise ValueError(
                 "SALES_SCALER_DATABASE_URL must start with sqlite:/// or postgresql+psycopg://"
+            )
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}", value):
+            raise ValueError(f"SALES_SCALER_MAIL_FROM {value!r} is not an email address")
+        return value
+
+    @field_validator("smtp_password_ref")
+    @classmethod
+    def _reference(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+            r"env:[A-Z_][A-Z0-9_]{0,127}|block:[a-z0-9][a-z0-9-]{0,62}", value
+        ):
+            raise ValueError(
+                "SALES_SCALER_SMTP_PASSWORD_REF must be env:VARIABLE or block:name, never the secret"
             )
         return value
 
