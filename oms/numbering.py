@@ -17,6 +17,8 @@ def check_number_format(fmt: str) -> None:
         names = {name for _, name, _, _ in string.Formatter().parse(fmt) if name is not None}
     except ValueError as exc:
         raise InvalidInput(f"number format {fmt!r}: {exc}") from exc
+    if any(not n.isidentifier() for n in names):
+        raise InvalidInput(f"number format {fmt!r}: use plain fields, {{year}} and {{seq:05}}")
     if "seq" not in names:
         raise InvalidInput(
             f"number format {fmt!r}: must contain {{seq}}, e.g. R-{{year}}-{{seq:05}}"

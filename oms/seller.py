@@ -12,7 +12,7 @@ from datetime import time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum.ch import vat as ch_vat
@@ -31,16 +31,30 @@ def normalize_vat_number(value: str) -> str:
             f"VAT number {value!r}: expected the form CHE-123.456.789 MWST",
             ErrorCode.INVALID_VAT_NUMBER,
         )
-    if not ch_vat.is_valid(raw):
+    digits = re.sub(r"\D", "", raw)
+    if not ch_vat.is_valid(f"CHE{digits} MWST"):
         raise InvalidInput(
             f"VAT number {value!r}: the check digit is wrong", ErrorCode.INVALID_VAT_NUMBER
         )
-    return f"{ch_vat.format(raw).split(' ')[0]} MWST"
+    return f"CHE-{digits[0:3]}.{digits[3:6]}.{digits[6:9]} MWST"
 
 
 def is_qr_iban(compact_iban: str) -> bool:
     """A QR-IBAN has an institution id (IBAN digits 5-9) in 30000-31999."""
     return 30000 <= int(compact_iban[4:9]) <= 31999
+
+
+# Characters a Swiss QR-bill may carry (implementation guidelines v2.3): Basic Latin,
+# Latin-1 Supplement, Latin Extended-A, plus Ș ș Ț ț and €.
+_QR_BILL_TEXT = re.compile(r"[\x20-\x7e\xa0-\u017f\u0218-\u021b\u20ac]*")
+
+
+def qr_bill_text_problem(value: str) -> str | None:
+    """Why `value` cannot be printed on a QR-bill (a character outside its set), or None."""
+    if _QR_BILL_TEXT.fullmatch(value):
+        return None
+    bad = next(c for c in value if not _QR_BILL_TEXT.fullmatch(c))
+    return f"the character {bad!r} (U+{ord(bad):04X}) is not allowed on a QR-bill"
 
 
 def normalize_iban(value: str) -> str:
@@ -128,7 +142,10 @@ class DocumentSettings(BaseModel):
     def _format(cls, value: str) -> str:
         from oms.numbering import check_number_format
 
-        check_number_format(value)
+        try:
+            check_number_format(value)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
         return value
 
 
@@ -195,6 +212,17 @@ class SellerProfile(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Zurich") from None
         return value
+
+    @model_validator(mode="after")
+    def _qr_bill_creditor(self) -> SellerProfile:
+        # With an IBAN the profile is the QR-bill's creditor (a structured address):
+        # refuse now what a bank would refuse later.
+        if self.iban:
+            for name in ("name", "street", "house_number", "postal_code", "city"):
+                problem = qr_bill_text_problem(getattr(self, name))
+                if problem:
+                    raise ValueError(f"{name}: {problem}")
+        return self
 
     @property
     def has_qr_iban(self) -> bool:

@@ -20,7 +20,9 @@ from oms.settings import get_settings
 from oms.store import sellers as seller_store
 from oms.store.db import engine_for, transaction
 
-console = Console(highlight=False, soft_wrap=True)
+# Piped output (scripts, tests) gets wide tables instead of 80 wrapped columns.
+_WIDTH = None if sys.stdout.isatty() else 160
+console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 P = ParamSpec("P")
