@@ -210,7 +210,7 @@ def test_import_of_a_file_that_is_not_json_changes_nothing(
 
 
 def test_settings_are_validated_and_saved_per_group(engine: Engine, cli_shop: Path) -> None:
-    code, out, err = run(
+    code, _, err = run(
         "sellers",
         "set",
         "automations.auto_confirm=true",

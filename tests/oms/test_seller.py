@@ -40,7 +40,7 @@ def test_a_vat_number_with_a_wrong_check_digit_is_refused() -> None:
 
 
 def test_a_vat_number_of_another_shape_is_refused() -> None:
-    with pytest.raises(InvalidInput, match="expected the form CHE-123.456.789 MWST"):
+    with pytest.raises(InvalidInput, match=r"expected the form CHE-123\.456\.789 MWST"):
         normalize_vat_number("DE123456789")
 
 
