@@ -1,0 +1,166 @@
+"""SMTP sender: one connection per batch (STARTTLS, implicit TLS or plain for a local relay).
+
+Server answers become our errors (adapters/mail/base.py): 5xx is permanent, 4xx
+and network trouble temporary. A connection the server dropped between two
+emails (idle timeout, 421) is re-opened once and the email sent again.
+
+The at-least-once window: when the connection drops after the server accepted
+the DATA but before its "250 OK" reached us, we cannot know it was accepted;
+the email is sent again (here or in a later run), so the buyer may get it
+twice — with the same Message-ID, which lets mail clients and people tell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from email.message import EmailMessage
+from types import TracebackType
+from typing import Literal
+
+from adapters.mail.base import (
+    PermanentMailError,
+    ServerUnavailable,
+    TemporaryMailError,
+)
+
+Security = Literal["starttls", "ssl", "none"]
+_LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def _text(raw: bytes | str) -> str:
+    return (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw).strip()
+
+
+def classify(code: int, answer: bytes | str, what: str) -> TemporaryMailError | PermanentMailError:
+    """An SMTP reply as our error: 5xx permanent, anything else temporary (421: server gone)."""
+    message = f"{what}: {code} {_text(answer)}"
+    if code >= 500:
+        return PermanentMailError(message)
+    if code == 421:
+        return ServerUnavailable(message)
+    return TemporaryMailError(message)
+
+
+class SmtpSender:
+    """Sends through one SMTP connection, opened on the first email and reused until close()."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        security: Security = "starttls",
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+        envelope_from: str | None = None,
+    ) -> None:
+        if username and security == "none" and host not in _LOCAL_HOSTS:
+            raise ValueError(f"refusing to send the SMTP password to {host} without TLS")
+        self.host, self.port, self.security = host, port, security
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self.ssl_context = ssl_context or ssl.create_default_context()
+        self.envelope_from = envelope_from
+        self._smtp: smtplib.SMTP | None = None
+        self.connections = 0  # how many times a connection was opened (for tests and benches)
+
+    def __repr__(self) -> str:  # never show the password
+        return f"SmtpSender({self.host}:{self.port}, {self.security}, user={self.username!r})"
+
+    def _connect(self) -> smtplib.SMTP:
+        where = f"SMTP server {self.host}:{self.port}"
+        smtp: smtplib.SMTP | None = None
+        try:
+            if self.security == "ssl":
+                smtp = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=self.ssl_context
+                )
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.security == "starttls":
+                    smtp.starttls(context=self.ssl_context)
+            smtp.ehlo_or_helo_if_needed()
+            if self.username:
+                smtp.login(self.username, self._password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            self._quietly_close(smtp)
+            # Every email would fail the same way: wait for the operator, do not burn the rows.
+            raise ServerUnavailable(
+                f"{where} refused the login of {self.username!r}: {exc.smtp_code}"
+            ) from exc
+        except smtplib.SMTPResponseException as exc:
+            self._quietly_close(smtp)
+            raise ServerUnavailable(f"{where}: {exc.smtp_code} {_text(exc.smtp_error)}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            self._quietly_close(smtp)
+            raise ServerUnavailable(f"cannot reach {where}: {exc}") from exc
+        self.connections += 1
+        return smtp
+
+    @staticmethod
+    def _quietly_close(smtp: smtplib.SMTP | None) -> None:
+        if smtp is None:
+            return
+        with contextlib.suppress(OSError):
+            smtp.close()
+
+    def _drop(self) -> None:
+        self._quietly_close(self._smtp)
+        self._smtp = None
+
+    def send(self, message: EmailMessage) -> None:
+        """Send one email; re-opens a dropped connection once before giving up."""
+        for attempt in (1, 2):
+            if self._smtp is None:
+                self._smtp = self._connect()
+            try:
+                self._send_once(self._smtp, message)
+                return
+            except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+                self._drop()
+                if attempt == 2:
+                    raise ServerUnavailable(
+                        f"SMTP server {self.host}:{self.port} dropped the connection: {exc}"
+                    ) from exc
+            except TimeoutError as exc:
+                self._drop()
+                raise ServerUnavailable(
+                    f"SMTP server {self.host}:{self.port} did not answer within {self.timeout} s"
+                ) from exc
+
+    def _send_once(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
+        try:
+            refused = smtp.send_message(message, from_addr=self.envelope_from)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, answer = next(iter(exc.recipients.values()))
+            raise classify(code, answer, "recipient refused") from exc
+        except smtplib.SMTPSenderRefused as exc:
+            raise classify(exc.smtp_code, exc.smtp_error, "sender refused") from exc
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:
+                self._drop()
+            raise classify(exc.smtp_code, exc.smtp_error, "message refused") from exc
+        if refused:  # some recipients accepted, some not: report the first refusal
+            code, answer = next(iter(refused.values()))
+            raise classify(code, answer, "recipient refused")
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self._smtp.quit()
+            self._drop()
+
+    def __enter__(self) -> SmtpSender:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
