@@ -471,3 +471,17 @@ def count_by_status(session: Session, seller: Seller | None = None) -> dict[str,
     if seller is not None:
         query = query.where(OrderRow.seller_id == seller.id)
     return {status: n for status, n in session.execute(query).all()}
+
+
+def order_ids(session: Session, seller: Seller, numbers: Sequence[str]) -> dict[str, int]:
+    """order number -> order id, for the numbers of `seller` that exist (others are left out)."""
+    found: dict[str, int] = {}
+    wanted = list(dict.fromkeys(numbers))
+    for i in range(0, len(wanted), 5_000):
+        rows = session.execute(
+            select(OrderRow.order_number, OrderRow.id).where(
+                OrderRow.seller_id == seller.id, OrderRow.order_number.in_(wanted[i : i + 5_000])
+            )
+        )
+        found.update({number: oid for number, oid in rows})
+    return found

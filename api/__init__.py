@@ -1,0 +1,1 @@
+"""The seller's HTTP API (for CMSs) and the server-rendered web console."""
