@@ -84,13 +84,14 @@ class EmailBatch:
         invoices: InvoiceSource = no_invoices,
         mail_from: str = "orders@sales-scaler.example",
         retry_after: float | None = None,  # None: the outbox's exponential back-off
+        log: EmailLog | None = None,
     ) -> None:
         self.engine = engine
         self.sender_factory = sender_factory
         self.invoices = invoices
         self.mail_from = mail_from
         self.retry_after = retry_after
-        self.log = EmailLog()
+        self.log = log if log is not None else EmailLog()
 
     def __call__(self, items: Sequence[OutboxItem]) -> dict[int, Outcome]:
         outcomes: dict[int, Outcome] = {}
