@@ -164,4 +164,13 @@ class BexioExporter:
         raise AssertionError("unreachable")
 
     def export(self, batch: str, items: Sequence[ExportItem]) -> dict[int, ExportOutcome]:
+        try:
+            self._lookups()  # a refused token or an unreachable Bexio stops the batch here
+        except PermanentExportError as exc:
+            return {i.stored.id: ExportOutcome.give_up(str(exc)) for i in items}
+        except RetryableExportError as exc:
+            return {
+                i.stored.id: ExportOutcome.retry(str(exc), i.uncertain, exc.retry_after)
+                for i in items
+            }
         return {item.stored.id: self._deliver(item) for item in items}
