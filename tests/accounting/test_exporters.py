@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime, timedelta
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
