@@ -88,16 +88,7 @@ def apply_to_numbers(session: Session, step: Step, numbers: Sequence[str]) -> li
     """Apply `step` to those of `numbers` that qualify; returns the numbers changed."""
     if not numbers:
         return []
-    cid, now = new_change_id(), _now()
-    stmt = (
-        update(orders)
-        .where(*_base_where(step), orders.c.order_number.in_(list(numbers)))
-        .values(_stamp(step, cid, now))
-    )
-    if not rowcount(session.execute(stmt)):
-        return []
-    write_side_rows(session, step, cid, now)
-    return list(session.scalars(select(orders.c.order_number).where(orders.c.change_id == cid)))
+    return _apply(session, step, orders.c.order_number.in_(list(numbers)))
 
 
 def apply_to_status(session: Session, step: Step, limit: int) -> int:
@@ -107,19 +98,60 @@ def apply_to_status(session: Session, step: Step, limit: int) -> int:
     the work instead of queueing behind each other; the status test in the UPDATE
     makes sure no order is changed twice.
     """
-    cid, now = new_change_id(), _now()
     candidates = select(orders.c.id).where(*_base_where(step)).order_by(orders.c.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    stmt = (
-        update(orders)
-        .where(orders.c.id.in_(candidates.scalar_subquery()), *_base_where(step))
-        .values(_stamp(step, cid, now))
+        # A materialized CTE runs the locking LIMIT query once. As a plain IN (subquery)
+        # PostgreSQL may rescan it per outer row (nested-loop semi join); each rescan skips
+        # the rows this statement already updated and locks the next `limit`, so one
+        # statement changed every order of the seller instead of one batch.
+        locked = candidates.with_for_update(skip_locked=True).cte("picked")
+        picked = select(locked.prefix_with("MATERIALIZED").c.id)
+        return len(_apply(session, step, orders.c.id.in_(picked)))
+    return len(_apply(session, step, orders.c.id.in_(candidates.scalar_subquery())))
+
+
+def _apply(session: Session, step: Step, selection: ColumnElement[bool]) -> list[str]:
+    cid, now = new_change_id(), _now()
+    stmt = update(orders).where(*_base_where(step), selection).values(_stamp(step, cid, now))
+    if session.get_bind().dialect.name == "postgresql":
+        return _apply_in_one_statement(session, step, stmt, cid, now)
+    if not rowcount(session.execute(stmt)):
+        return []
+    write_side_rows(session, step, cid, now)
+    return list(session.scalars(select(orders.c.order_number).where(orders.c.change_id == cid)))
+
+
+def _apply_in_one_statement(
+    session: Session, step: Step, stmt: Any, cid: str, now: datetime
+) -> list[str]:
+    """PostgreSQL: UPDATE ... RETURNING feeds the audit and outbox INSERTs in one
+    statement (data-modifying CTEs): one round trip, no second look-up of the rows."""
+    changed = stmt.returning(
+        orders.c.id,
+        orders.c.seller_id,
+        orders.c.order_number,
+        orders.c.version,
+        orders.c.connection_id,
+        orders.c.payment_method,
+        orders.c.paid,
+    ).cte("changed")
+    audit = (
+        events.insert()
+        .from_select(
+            AUDIT_COLUMNS, _audit_select(changed, step, now, json.dumps(dict(step.details)))
+        )
+        .cte("audit")
     )
-    changed = rowcount(session.execute(stmt))
-    if changed:
-        write_side_rows(session, step, cid, now)
-    return changed
+    final = select(changed.c.order_number).add_cte(audit)
+    payload = json.dumps(dict(step.details), default=str)
+    for n, rule in enumerate(step.rules):
+        final = final.add_cte(
+            postgresql.insert(outbox)
+            .from_select(OUTBOX_COLUMNS, _outbox_select(changed, rule, payload, now))
+            .on_conflict_do_nothing()
+            .cte(f"outbox_{n}")
+        )
+    return list(session.scalars(final))
 
 
 def apply_per_order(session: Session, step: Step, rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -149,6 +181,43 @@ def apply_per_order(session: Session, step: Step, rows: Sequence[Mapping[str, An
     return changed
 
 
+AUDIT_COLUMNS = [
+    "seller_id",
+    "order_id",
+    "kind",
+    "from_status",
+    "to_status",
+    "actor",
+    "at",
+    "details",
+]
+OUTBOX_COLUMNS = [
+    "seller_id",
+    "order_id",
+    "topic",
+    "event",
+    "idempotency_key",
+    "payload",
+    "state",
+    "attempts",
+    "available_at",
+    "created_at",
+]
+
+
+def _audit_select(source: Any, step: Step, now: datetime, details: str) -> Any:
+    return select(
+        source.c.seller_id,
+        source.c.id,
+        literal(step.kind, String),
+        literal(step.src.value, String),
+        literal(step.dst.value, String),
+        literal(step.actor, String),
+        literal(now, OrderEventRow.at.type),
+        literal(details, String),
+    )
+
+
 def write_side_rows(
     session: Session,
     step: Step,
@@ -159,45 +228,23 @@ def write_side_rows(
     """The audit rows and outbox rows for every order stamped with `cid`."""
     changed = and_(orders.c.change_id == cid, orders.c.seller_id == step.seller_id)
     base_details = dict(step.details)
-    audit_cols = [
-        "seller_id",
-        "order_id",
-        "kind",
-        "from_status",
-        "to_status",
-        "actor",
-        "at",
-        "details",
-    ]
-
-    def audit_select(details: str, extra: ColumnElement[bool] | None = None) -> Any:
-        query = select(
-            orders.c.seller_id,
-            orders.c.id,
-            literal(step.kind, String),
-            literal(step.src.value, String),
-            literal(step.dst.value, String),
-            literal(step.actor, String),
-            literal(now, OrderEventRow.at.type),
-            literal(details, String),
-        ).where(changed)
-        return query.where(extra) if extra is not None else query
-
     if per_order_details:
         for number, details in per_order_details.items():
             body = json.dumps({**base_details, **details}, default=str)
-            session.execute(
-                events.insert().from_select(
-                    audit_cols, audit_select(body, orders.c.order_number == number)
-                )
+            query = _audit_select(orders, step, now, body).where(
+                changed, orders.c.order_number == number
             )
+            session.execute(events.insert().from_select(AUDIT_COLUMNS, query))
     else:
-        session.execute(
-            events.insert().from_select(audit_cols, audit_select(json.dumps(base_details)))
-        )
+        query = _audit_select(orders, step, now, json.dumps(base_details)).where(changed)
+        session.execute(events.insert().from_select(AUDIT_COLUMNS, query))
     payload = json.dumps(base_details, default=str)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for rule in step.rules:
-        session.execute(_outbox_insert(session, rule, changed, payload, now))
+        query = _outbox_select(orders, rule, payload, now).where(changed)
+        session.execute(
+            dialect.insert(outbox).from_select(OUTBOX_COLUMNS, query).on_conflict_do_nothing()
+        )
 
 
 def idempotency_key(topic: Topic | str, event: Event | str, order_id: Any, version: Any) -> Any:
@@ -210,43 +257,28 @@ def idempotency_key(topic: Topic | str, event: Event | str, order_id: Any, versi
     )
 
 
-def _outbox_insert(
-    session: Session, rule: EffectRule, changed: ColumnElement[bool], payload: str, now: datetime
-) -> Any:
-    source: FromClause = orders
-    conditions: list[ColumnElement[bool]] = [changed]
+def _outbox_select(source: Any, rule: EffectRule, payload: str, now: datetime) -> Any:
+    """One outbox row per order of `source` that the rule applies to."""
+    joined: FromClause = source
+    conditions: list[ColumnElement[bool]] = []
     if rule.webshop_only:
-        source = orders.join(channels, channels.c.id == orders.c.connection_id)
+        joined = source.join(channels, channels.c.id == source.c.connection_id)
         conditions.append(channels.c.kind == "webshop")
     if rule.prepaid_paid_only:
-        conditions += [orders.c.payment_method == "prepaid", orders.c.paid == true()]
-    query = (
+        conditions += [source.c.payment_method == "prepaid", source.c.paid == true()]
+    return (
         select(
-            orders.c.seller_id,
-            orders.c.id,
+            source.c.seller_id,
+            source.c.id,
             literal(rule.topic.value, String),
             literal(rule.event.value, String),
-            idempotency_key(rule.topic, rule.event, orders.c.id, orders.c.version),
+            idempotency_key(rule.topic, rule.event, source.c.id, source.c.version),
             literal(payload, String),
             literal("pending", String),
             literal(0),
             literal(now, OutboxRow.available_at.type),
             literal(now, OutboxRow.created_at.type),
         )
-        .select_from(source)
-        .where(*conditions)
+        .select_from(joined)
+        .where(true(), *conditions)
     )
-    columns = [
-        "seller_id",
-        "order_id",
-        "topic",
-        "event",
-        "idempotency_key",
-        "payload",
-        "state",
-        "attempts",
-        "available_at",
-        "created_at",
-    ]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(outbox).from_select(columns, query).on_conflict_do_nothing()
