@@ -7,12 +7,12 @@ escapes the result like any other value.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from documents.bill_layout import BillParts, split_bill
 from documents.logo import logo_data_uri
 from documents.qr import QrBillError, make_qr_bill
 from documents.texts import TEXTS, text
@@ -109,7 +109,7 @@ class InvoiceView(DocumentView):
     vat_lines: list[str] = field(default_factory=list)
     paid: bool = False
     payment_note: str = ""
-    qr_bill_uri: str | None = None
+    qr_bill: BillParts | None = None
     qr_problem: str | None = None  # why a pay-by-invoice order has no QR-bill
     qr_payload: str | None = None
 
@@ -173,7 +173,8 @@ def invoice_view(
     due = issued + timedelta(days=days)
     terms_key = "payment_terms" if days else "payment_terms_now"
     vat = vat_breakdown(((li.total, li.vat_rate) for li in order.lines), order.shipping)
-    qr_uri = qr_problem = qr_payload = None
+    qr_bill: BillParts | None = None
+    qr_problem = qr_payload = None
     post_paid = order.payment.method is PaymentMethod.INVOICE
     if post_paid and not order.payment.paid:
         try:
@@ -184,11 +185,11 @@ def invoice_view(
             qr_problem = str(exc)
         else:
             qr_payload = bill.payload
-            qr_uri = "data:image/svg+xml;base64," + base64.b64encode(bill.svg.encode()).decode()
+            qr_bill = split_bill(bill.svg)
     if order.payment.paid:
         note = text("paid_note", lang)
     else:
-        note = text("unpaid_note" if qr_uri else "unpaid_note_no_qr", lang)
+        note = text("unpaid_note" if qr_bill else "unpaid_note_no_qr", lang)
     return InvoiceView(
         **values,  # type: ignore[arg-type]
         address_title=text("bill_to", lang),
@@ -218,7 +219,7 @@ def invoice_view(
         ],
         paid=order.payment.paid,
         payment_note=note,
-        qr_bill_uri=qr_uri,
+        qr_bill=qr_bill,
         qr_problem=qr_problem,
         qr_payload=qr_payload,
     )
