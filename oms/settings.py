@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -44,6 +45,16 @@ class Settings(BaseSettings):
     )
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     mail_batch_size: int = Field(default=100, ge=1, le=5_000)
+    # Accounting export (adapters/erp): CSV journals go to accounting_dir; Bexio by API.
+    accounting_dir: Path = VAR / "accounting"
+    accounting_batch_size: int = Field(default=200, ge=1, le=5_000)
+    bexio_base_url: str = "https://api.bexio.com"
+    bexio_token_ref: str | None = Field(
+        default=None, description="env:VARIABLE or block:secret-block-name, never the token"
+    )
+    bexio_exchange_rates: dict[str, Decimal] = Field(
+        default_factory=dict, description='JSON, e.g. {"EUR": "0.94"}: 1 EUR in the base currency'
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -61,14 +72,15 @@ class Settings(BaseSettings):
             raise ValueError(f"SALES_SCALER_MAIL_FROM {value!r} is not an email address")
         return value
 
-    @field_validator("smtp_password_ref")
+    @field_validator("smtp_password_ref", "bexio_token_ref")
     @classmethod
     def _reference(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(
             r"env:[A-Z_][A-Z0-9_]{0,127}|block:[a-z0-9][a-z0-9-]{0,62}", value
         ):
             raise ValueError(
-                "SALES_SCALER_SMTP_PASSWORD_REF must be env:VARIABLE or block:name, never the secret"
+                "SALES_SCALER_SMTP_PASSWORD_REF / _BEXIO_TOKEN_REF must be env:VARIABLE or "
+                "block:name, never the secret"
             )
         return value
 

@@ -28,7 +28,12 @@ app.add_typer(channels.app, name="channels")
 app.add_typer(orders.app, name="orders")
 
 # Modules with a `register(app: typer.Typer) -> None`, loaded at start.
-PLUGINS: tuple[str, ...] = ("flows.cli_run", "api.cli")
+PLUGINS: tuple[str, ...] = (
+    "flows.cli_run",
+    "api.cli",
+    "adapters.erp.cli",
+    "documents.cli",
+)
 
 
 @db_app.command("upgrade")
