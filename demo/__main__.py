@@ -6,7 +6,7 @@ import os
 import shutil
 from collections.abc import Callable
 
-from demo import core
+from demo import accounting, core
 from demo.context import DEMO_DIR, DemoContext
 from oms.store.db import engine_for
 from oms.store.migrate import upgrade
@@ -19,6 +19,7 @@ STEPS: list[Step] = [
     core.import_orders,
     core.walk_orders,
     core.show_orders,
+    accounting.export_journal,
     core.summarise,
 ]
 
