@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from documents import store
 from documents.fetcher import ASSETS
+from documents.merge import merge_stored
 from documents.render import render_html
 from documents.sample import sample_order
 from documents.service import render_orders
@@ -49,29 +50,9 @@ def merge_pdfs(
 ) -> tuple[bytes, list[str]]:
     """One PDF of these orders' documents (rendering missing ones first), in the order given,
     and the orders skipped with the reason."""
-    from pypdf import PdfReader, PdfWriter
-
-    report = render_orders(engine, seller, order_ids, kinds)
-    skipped = [
-        f"order {report.numbers.get(i, f'#{i}')}: {why}"
-        for i, why in {**report.skipped, **report.errors}.items()
-    ]
-    with transaction(engine) as session:
-        docs = store.documents_of(session, seller.id, list(order_ids), kinds)
-    writer = PdfWriter()
-    for order_id in dict.fromkeys(order_ids):
-        if order_id in report.skipped or order_id in report.errors:
-            continue
-        for kind in kinds:
-            doc = docs.get((order_id, kind))
-            pdf = store.read_pdf(doc) if doc else None
-            if pdf is None:
-                skipped.append(f"order {report.numbers.get(order_id)}: {kind} is not stored")
-                continue
-            writer.append(PdfReader(io.BytesIO(pdf)))
     out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), skipped
+    merged = merge_stored(engine, seller, order_ids, kinds, out)
+    return out.getvalue(), merged.skipped
 
 
 def preview_invoice_html(seller: Seller) -> str:

@@ -104,7 +104,9 @@ def debtor_of(address: Address) -> dict[str, str] | None:
 
 
 _MODULE = re.compile(r"M(\d+),(\d+)H\d+V\d+H\d+z")
-_QR_PATH = re.compile(r'<path d="((?:M\d+,\d+H\d+V\d+H\d+z)+)" style="[^"]*" (transform="[^"]*") />')
+_QR_PATH = re.compile(
+    r'<path d="((?:M\d+,\d+H\d+V\d+H\d+z)+)" style="[^"]*" (transform="[^"]*") />'
+)
 
 
 def _qr_png(path: str) -> tuple[int, str]:

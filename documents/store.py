@@ -27,7 +27,7 @@ from oms.numbering import format_number
 from oms.seller import Seller
 from oms.store import outbox, sequences
 from oms.store.db import transaction
-from oms.store.schema import DocumentRow, OrderEventRow, rowcount
+from oms.store.schema import DocumentRow, OrderEventRow, OrderRow, rowcount
 
 
 @dataclass(frozen=True)
@@ -206,3 +206,23 @@ def shipped_at(session: Session, order_ids: Sequence[int]) -> dict[int, datetime
         )
     ).all()
     return {order_id: at for order_id, at in rows}
+
+
+def order_ids_by_number(session: Session, seller_id: int, numbers: Sequence[str]) -> dict[str, int]:
+    """Order number -> order id, for the numbers this seller has."""
+    rows = session.execute(
+        select(OrderRow.order_number, OrderRow.id).where(
+            OrderRow.seller_id == seller_id, OrderRow.order_number.in_(list(numbers))
+        )
+    ).all()
+    return {number: order_id for number, order_id in rows}
+
+
+def order_ids_by_status(
+    session: Session, seller_id: int, status: str, since: datetime | None = None
+) -> list[int]:
+    """Ids of the seller's orders in `status` (ordered since `since`), oldest first."""
+    query = select(OrderRow.id).where(OrderRow.seller_id == seller_id, OrderRow.status == status)
+    if since is not None:
+        query = query.where(OrderRow.ordered_at >= since)
+    return list(session.scalars(query.order_by(OrderRow.ordered_at, OrderRow.id)))
