@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -24,6 +26,30 @@ Lists are paged with a cursor: pass `next_cursor` as `after` until it is null.
 """
 
 
+def _without_time_format(node: Any) -> None:
+    # pydantic writes `datetime.time` as "17:00:00" yet calls it JSON Schema "format: time",
+    # which (RFC 3339) demands a UTC offset; describe it by a pattern instead.
+    if isinstance(node, dict):
+        if node.get("format") == "time":
+            del node["format"]
+            node["pattern"] = r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+        for value in node.values():
+            _without_time_format(value)
+    elif isinstance(node, list):
+        for value in node:
+            _without_time_format(value)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        _without_time_format(schema)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     """The FastAPI app on `engine` (default: the configured database)."""
     if engine is None:
@@ -40,6 +66,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     errors.install(app)
     for module in (orders, documents, settings, channels):
         app.include_router(module.router)

@@ -147,3 +147,15 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)
+
+
+async def refuse_nul(request: Request) -> None:
+    """Refuse NUL characters anywhere in a request: PostgreSQL text cannot hold them."""
+    body = await request.body()
+    if (
+        b"\x00" in body
+        or b"\\u0000" in body
+        or "\x00" in request.scope.get("path", "")
+        or b"%00" in request.scope.get("query_string", b"")
+    ):
+        raise ApiError(422, ErrorCode.INVALID_INPUT, "text must not contain NUL characters")

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from api.auth import EngineDep
 from api.console.pages import check_form, redirect, render, secure_headers, visit
+from api.console.routes import text
 from api.routes.settings import save_group
 from oms.seller import FONTS, Branding, Seller
 
@@ -38,10 +39,10 @@ async def _logo(form: FormData, current: str | None) -> str | None:
 async def _branding(form: FormData, seller: Seller) -> Branding:
     current = seller.branding
     values = {
-        "primary_colour": str(form.get("primary_colour") or current.primary_colour),
-        "accent_colour": str(form.get("accent_colour") or current.accent_colour),
-        "font": str(form.get("font") or current.font),
-        **{name: str(form.get(name) or "") for name in TEXTS},
+        "primary_colour": text(form.get("primary_colour")) or current.primary_colour,
+        "accent_colour": text(form.get("accent_colour")) or current.accent_colour,
+        "font": text(form.get("font")) or current.font,
+        **{name: text(form.get(name)) for name in TEXTS},
         "logo_png_base64": await _logo(form, current.logo_png_base64),
     }
     return Branding.model_validate(values)

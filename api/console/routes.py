@@ -45,7 +45,7 @@ def login_page(request: Request) -> Response:
 @router.post("/login")
 async def login(request: Request, engine: EngineDep) -> Response:
     form = await request.form()
-    key = str(form.get("api_key") or "").strip()
+    key = text(form.get("api_key"))
     if not same_origin(request) or seller_for(engine, key) is None:
         return render(request, "login.html", None, status=401, failed=True)
     response = RedirectResponse("/console/orders", status_code=303)
@@ -118,8 +118,13 @@ def orders_page(
     )
 
 
+def text(value: object) -> str:
+    """A form field as text, without NUL characters (which PostgreSQL cannot store)."""
+    return str(value or "").replace("\x00", "").strip()
+
+
 def _numbers(form: FormData) -> list[str]:
-    return [str(n) for n in form.getlist("order") if str(n).strip()][: actions.BATCH * 2]
+    return [n for n in map(text, form.getlist("order")) if n][: actions.BATCH * 2]
 
 
 def _flash(v: Visit, result: BulkResult) -> dict[str, Any]:
@@ -185,14 +190,14 @@ async def save_tracking(request: Request, engine: EngineDep) -> Response:
     items: list[tuple[str, Tracking]] = []
     problems: list[str] = []
     for number in _numbers(form):
-        tracking_id = str(form.get(f"tracking_id:{number}") or "").strip()
+        tracking_id = text(form.get(f"tracking_id:{number}"))
         if not tracking_id:
             continue
         try:
             tracking = Tracking(
                 tracking_id=tracking_id,
-                carrier=str(form.get(f"carrier:{number}") or "").strip() or None,
-                url=str(form.get(f"url:{number}") or "").strip() or None,
+                carrier=text(form.get(f"carrier:{number}")) or None,
+                url=text(form.get(f"url:{number}")) or None,
             )
         except ValidationError as exc:
             problems.append(f"order {number}: {exc.errors()[0]['msg']}")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
 from api.auth import EngineDep, SellerDep
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, refuse_nul
 from api.models import ChannelIn, ChannelOut, Me, QuarantinedOut
 from oms.connection import PLATFORM_KINDS, ChannelConnection
 from oms.store import quarantine
 from oms.store import sellers as store
 from oms.store.db import transaction
 
-router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES, dependencies=[Depends(refuse_nul)])
 
 
 def _out(conn: ChannelConnection) -> ChannelOut:

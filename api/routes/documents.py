@@ -8,19 +8,21 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
 from api.auth import EngineDep, SellerDep
-from api.errors import ERROR_RESPONSES, ApiError
+from api.errors import ERROR_RESPONSES, ApiError, refuse_nul
 from api.models import DocumentKind, MergeRequest
 from oms.errors import Conflict, ErrorCode, NotFound
 from oms.seller import Seller
 from oms.store import orders as store
 from oms.store.db import transaction
 
-router = APIRouter(prefix="/v1", tags=["documents"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/v1", tags=["documents"], responses=ERROR_RESPONSES, dependencies=[Depends(refuse_nul)]
+)
 PDF: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The PDF"}
 }

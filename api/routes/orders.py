@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from api.auth import EngineDep, SellerDep
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, refuse_nul
 from api.models import (
     BulkAnswer,
     CancelMany,
@@ -29,28 +30,41 @@ from oms.status import OrderStatus
 from oms.store import orders as store
 from oms.store.db import transaction
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/v1/orders",
+    tags=["orders"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(refuse_nul)],
+)
 NumberPath = Annotated[str, Path(min_length=1, max_length=64, description="The order number")]
 MAX_ID = 2**53
 
 
+class OrderFilter(BaseModel):
+    """Which orders to list, and where the page starts; unknown parameters are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: OrderStatus | None = Field(None, description="Only orders in this status")
+    channel: str | None = Field(None, max_length=64, description="Only orders of this channel")
+    after: int = Field(0, ge=0, le=MAX_ID, description="`next_cursor` of the previous page")
+    limit: int = Field(100, ge=1, le=1000)
+
+
 @router.get("", summary="List orders, oldest first, page by page")
 def list_orders(
-    engine: EngineDep,
-    seller: SellerDep,
-    status: Annotated[OrderStatus | None, Query(description="Only orders in this status")] = None,
-    channel: Annotated[
-        str | None, Query(max_length=64, description="Only orders of this channel")
-    ] = None,
-    after: Annotated[int, Query(ge=0, le=MAX_ID, description="`next_cursor` of the last page")] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    engine: EngineDep, seller: SellerDep, query: Annotated[OrderFilter, Query()]
 ) -> OrderPage:
     with transaction(engine) as session:
         rows = store.list_orders(
-            session, seller, status=status, channel=channel, after_id=after, limit=limit
+            session,
+            seller,
+            status=query.status,
+            channel=query.channel,
+            after_id=query.after,
+            limit=query.limit,
         )
     items = [OrderRow.model_validate(r, from_attributes=True) for r in rows]
-    return OrderPage(items=items, next_cursor=rows[-1].id if len(rows) == limit else None)
+    return OrderPage(items=items, next_cursor=rows[-1].id if len(rows) == query.limit else None)
 
 
 def _order(engine: Engine, seller: Seller, number: str) -> Order:

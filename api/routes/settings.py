@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from api.auth import EngineDep, SellerDep
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, refuse_nul
 from oms.errors import InvalidInput
 from oms.seller import (
     SETTINGS_GROUPS,
@@ -24,7 +24,12 @@ from oms.seller import (
 from oms.store import sellers as store
 from oms.store.db import transaction
 
-router = APIRouter(prefix="/v1/settings", tags=["settings"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/v1/settings",
+    tags=["settings"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(refuse_nul)],
+)
 Group = Literal["profile", "automations", "notifications", "branding", "documents", "accounts"]
 M = TypeVar("M", bound=BaseModel)
 

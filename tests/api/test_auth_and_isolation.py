@@ -49,7 +49,9 @@ def test_another_sellers_order_is_not_found_and_untouched(
     berg_orders = app_client.get("/v1/orders", headers=berg.headers).json()["items"]
     assert [o["order_number"] for o in berg_orders] == ["1001", "1002"]
     app_client.post("/v1/orders/1001/confirm", headers=alpen.headers)
-    assert app_client.get("/v1/orders/1001", headers=berg.headers).json()["order"]["status"] == "open"
+    assert (
+        app_client.get("/v1/orders/1001", headers=berg.headers).json()["order"]["status"] == "open"
+    )
     assert app_client.get("/v1/orders/1005", headers=berg.headers).status_code == 404
     answer = app_client.post("/v1/orders/1005/confirm", headers=berg.headers)
     assert answer.status_code == 404
@@ -76,12 +78,11 @@ def test_another_sellers_settings_channels_and_quarantine_stay_apart(
         item = quarantine.add(session, alpen.setup.seller.id, None, {"id": 1}, "no lines")
     assert app_client.get(f"/v1/quarantine/{item}", headers=berg.headers).status_code == 404
     assert app_client.get("/v1/quarantine", headers=berg.headers).json() == []
-    app_client.patch(
-        "/v1/settings/automations", headers=alpen.headers, json={"auto_confirm": True}
+    app_client.patch("/v1/settings/automations", headers=alpen.headers, json={"auto_confirm": True})
+    assert (
+        app_client.get("/v1/settings/automations", headers=berg.headers).json()["auto_confirm"]
+        is False
     )
-    assert app_client.get("/v1/settings/automations", headers=berg.headers).json()[
-        "auto_confirm"
-    ] is False
     added = app_client.post(
         "/v1/channels",
         headers=alpen.headers,
