@@ -33,6 +33,7 @@ PLUGINS: tuple[str, ...] = (
     "api.cli",
     "adapters.erp.cli",
     "documents.cli",
+    "adapters.channels.cli",
 )
 
 
