@@ -87,8 +87,25 @@ class Money(BaseModel):
 _Text = Annotated[str, Field(max_length=255)]
 
 
-class Address(BaseModel):
+def _no_nul(value: object) -> object:
+    # PostgreSQL cannot store NUL in text, and no real name or address contains one.
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+class _Strict(BaseModel):
+    """Base of the order's parts: strips text, refuses unknown fields and NUL characters."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: object) -> object:
+        return _no_nul(value)
+
+
+class Address(_Strict):
     name: _Text = Field(min_length=1)
     company: _Text | None = None
     street: _Text = Field(min_length=1)
@@ -105,16 +122,14 @@ class Address(BaseModel):
         return value
 
 
-class Buyer(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class Buyer(_Strict):
     name: _Text = Field(min_length=1)
     # Kept as received: a malformed address must not stop the order, only its emails.
     email: Annotated[str, Field(max_length=320)] | None = None
     language: Language | None = None
 
 
-class OrderLine(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class OrderLine(_Strict):
     sku: Annotated[str, Field(max_length=128)] = ""
     name: Annotated[str, Field(min_length=1, max_length=512)]
     quantity: int = Field(gt=0, le=1_000_000)
@@ -123,16 +138,14 @@ class OrderLine(BaseModel):
     total: Amount = Field(description="incl. VAT, as the channel gives it")
 
 
-class Payment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Payment(_Strict):
     method: PaymentMethod
     paid: bool
 
 
-class NormalizedOrder(BaseModel):
+class NormalizedOrder(_Strict):
     """One order in the channel-neutral JSON form."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     platform: Annotated[str, Field(min_length=1, max_length=32)]
     channel_order_id: Annotated[str, Field(min_length=1, max_length=64)]
     order_number: Annotated[str, Field(min_length=1, max_length=64)]

@@ -62,3 +62,9 @@ def test_money_refuses_to_add_two_currencies() -> None:
     with pytest.raises(ValueError, match="cannot add EUR to CHF"):
         chf + Money(amount=Decimal("1.00"), currency="EUR")
     assert str(chf) == "CHF 1.00"
+
+
+def test_a_nul_character_anywhere_is_refused_before_it_reaches_the_database() -> None:
+    buyer = {"name": "Ann\x00a", "email": None, "language": None}
+    assert "NUL character" in errors_of(buyer=buyer)
+    assert "NUL character" in errors_of(order_number="10\x0001")
