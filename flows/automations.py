@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 
 from flows.hooks import notify_failure
 from tasks import runtime
-from tasks.automations import Stage, advance_task, find_work_task
+from tasks.automations import Stage, advance_task, drive, find_work_task
 
 
 def run_name(stage: Stage) -> str:
@@ -40,24 +40,22 @@ def run_stage(stage: Stage, seller: str | None) -> dict[str, int]:
     tick = schedule_tick() if stage is Stage.SHIP else None
     work = find_work_task(stage, seller, tick)
     batch = runtime.settings().bulk_batch_size
-    rows: list[dict[str, Any]] = []
-    for item in work.sellers:
-        changed, remaining = 0, item.pending
-        while remaining > 0:  # bounded: orders that arrive later wait for the next tick
-            want = min(batch, remaining)
-            done = advance_task(stage, item.slug, want)
-            changed, remaining = changed + done, remaining - done
-            if done < want:
-                break  # the rest was taken by an overlapping run, or the switch went off
-        rows.append({"seller": item.slug, "found": item.pending, stage.action.value: changed})
-        logger.info("%s: %s of %s %s orders", item.slug, changed, item.pending, stage.source.value)
+    changed = drive(work, batch, lambda slug, limit: advance_task(stage, slug, limit))
+    verb = stage.action.value
+    rows: list[dict[str, Any]] = [
+        {"seller": w.slug, "found": w.pending, verb: changed[w.slug]} for w in work.sellers
+    ]
+    for w in work.sellers:
+        logger.info(
+            "%s: %s of %s %s orders", w.slug, changed[w.slug], w.pending, stage.source.value
+        )
     rows += [{"seller": slug, "skipped": why} for slug, why in sorted(work.skipped.items())]
     runtime.publish_table(
         f"{stage.label}-{seller or 'all'}",
         rows or [{"seller": "-", "skipped": "no sellers"}],
-        f"{stage.label}: {sum(r.get(stage.action.value, 0) for r in rows)} orders",
+        f"{stage.label}: {sum(changed.values())} orders {verb}",
     )
-    return {r["seller"]: r[stage.action.value] for r in rows if stage.action.value in r}
+    return changed
 
 
 @flow(

@@ -16,7 +16,7 @@ created (an operator's run from the UI or the CLI) ships at once (tick=None).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -146,6 +146,26 @@ def advance(engine: Engine, stage: Stage, seller: str, limit: int, batch_size: i
         engine, current, stage.action, Actor.AUTOMATION, batch_size=batch_size, max_orders=limit
     )
     return result.count
+
+
+def drive(work: Work, batch: int, advance_one: Callable[[str, int], int]) -> dict[str, int]:
+    """Advance each seller of `work` batch by batch; returns the orders changed per seller.
+
+    Bounded: at most the orders found at the start; orders that arrive later wait for
+    the next run. A batch that comes back short means the rest was taken by an
+    overlapping run (or the switch went off), so that seller is done.
+    """
+    changed: dict[str, int] = {}
+    for item in work.sellers:
+        changed[item.slug], remaining = 0, item.pending
+        while remaining > 0:
+            want = min(batch, remaining)
+            done = advance_one(item.slug, want)
+            changed[item.slug] += done
+            remaining -= done
+            if done < want:
+                break
+    return changed
 
 
 # Database hiccups are worth a retry; both tasks are idempotent (status-guarded updates).
