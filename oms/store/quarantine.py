@@ -82,3 +82,35 @@ def resolve(session: Session, seller_id: int, item_id: int) -> None:
         .where(QuarantineRow.id == item_id, QuarantineRow.seller_id == seller_id)
         .values(state="resolved", resolved_at=datetime.now(UTC))
     )
+
+
+def open_for(
+    session: Session, seller_id: int, connection_id: int, channel_order_ids: list[str]
+) -> dict[str, list[Quarantined]]:
+    """The open rows of those channel order ids of one connection, by channel order id."""
+    if not channel_order_ids:
+        return {}
+    rows = session.scalars(
+        select(QuarantineRow)
+        .where(
+            QuarantineRow.seller_id == seller_id,
+            QuarantineRow.connection_id == connection_id,
+            QuarantineRow.state == "open",
+            QuarantineRow.channel_order_id.in_(list(set(channel_order_ids))),
+        )
+        .order_by(QuarantineRow.id)
+    )
+    found: dict[str, list[Quarantined]] = {}
+    for row in rows:
+        found.setdefault(row.channel_order_id or "", []).append(_view(row))
+    return found
+
+
+def resolve_many(session: Session, seller_id: int, item_ids: list[int]) -> None:
+    """Resolve several rows at once (superseded by a newer payload, or mapped after all)."""
+    if item_ids:
+        session.execute(
+            update(QuarantineRow)
+            .where(QuarantineRow.id.in_(item_ids), QuarantineRow.seller_id == seller_id)
+            .values(state="resolved", resolved_at=datetime.now(UTC))
+        )

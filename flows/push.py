@@ -1,0 +1,60 @@
+"""Flow: push every seller action waiting in the channel outbox to its sales channel."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, tags
+
+from oms.draining import DrainReport
+from oms.store import sellers as seller_store
+from oms.store.db import transaction
+from tasks import runtime
+from tasks.channels_links import Links
+from tasks.channels_push import PushStats
+from tasks.channels_runs import run_name, tag_run
+from tasks.push import push_batch
+
+MAX_BATCHES = 500  # a bounded run per schedule tick; the next tick takes the rest
+
+
+@flow(name="push-to-channels", flow_run_name=run_name("push", "seller"))
+def push_to_channels(seller: str | None = None) -> dict[str, int]:
+    """Drain the channel outbox in batches, keeping each order's events in order, at every
+    channel's rate limit, over one keep-alive client per connection; end with a table of
+    pushed / unchanged / retried / dead."""
+    seller_id = None
+    if seller:
+        with transaction(runtime.engine()) as session:
+            seller_id = seller_store.get_seller(session, seller).id
+    tag_run("channels", "push", f"seller:{seller or 'all'}")
+    total, stats = DrainReport(), PushStats()
+    with tags("channels", "push"), Links() as links:
+        for _ in range(MAX_BATCHES):
+            report = push_batch(seller_id, links, stats)
+            total.add(report)
+            if report.claimed == 0:
+                break
+    for row_id, key, error in total.errors[:20]:
+        get_run_logger().warning("outbox row %s (%s): %s", row_id, key, error)
+    summary = {
+        "pushed": sum(stats.pushed.values()),
+        "unchanged": sum(stats.unchanged.values()),
+        "retried": total.retried,
+        "dead": total.dead,
+        "requests": stats.requests,
+        "rate_limited": stats.rate_limited,
+    }
+    channels = sorted({*stats.pushed, *stats.unchanged, *stats.failed})
+    rows = [
+        {
+            "channel": name,
+            "pushed": stats.pushed.get(name, 0),
+            "unchanged": stats.unchanged.get(name, 0),
+            "failed": stats.failed.get(name, 0),
+        }
+        for name in channels
+    ]
+    rows.append({"channel": "all", **summary})
+    runtime.publish_table(
+        f"push-{seller or 'all'}", rows, "Channel events pushed, unchanged, retried later, dead"
+    )
+    return summary
