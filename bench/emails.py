@@ -1,0 +1,201 @@
+"""Buyer emails: 1,000 emails with a 50 KB PDF attached, sent to a local SMTP server
+(aiosmtpd on 127.0.0.1) over one reused connection, against one connection per
+email in the same run. Goal: reused >= 5x per-email, and >= 200 emails/s.
+
+    python -m bench.emails [--emails 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from adapters.mail.render import Attachment, render
+from adapters.mail.smtp import SmtpSender
+from bench.common import Figure, stopwatch, write
+from oms.model import Address, Buyer, Order, OrderLine, Payment, PaymentMethod, Tracking
+from oms.seller import Seller, SellerProfile
+from oms.status import OrderStatus
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.received = 0
+        self.bytes = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received += 1
+        self.bytes += len(envelope.content)
+        return "250 OK"
+
+
+def serve(port: int) -> None:
+    """The SMTP server, in its own process like a real one: counts what it gets; answers
+    the number of emails received on each line read from stdin; stops at EOF."""
+    counter = Counter()
+    controller = Controller(counter, hostname="127.0.0.1", port=port, data_size_limit=10_000_000)
+    controller.start()
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    for _ in sys.stdin:
+        sys.stdout.write(f"{counter.received}\n")
+        sys.stdout.flush()
+    controller.stop()
+
+
+def start_server(port: int) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.emails", "--serve", str(port)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def received(proc: subprocess.Popen[str]) -> int:
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("count\n")
+    proc.stdin.flush()
+    return int(proc.stdout.readline())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def orders(n: int) -> list[Order]:
+    address = Address(
+        name="A", street="Seestrasse 5", postal_code="8002", city="Zürich", country="CH"
+    )
+    line = OrderLine(
+        name="Alpine tea",
+        quantity=2,
+        unit_price=Decimal("12.50"),
+        vat_rate=Decimal("2.6"),
+        total=Decimal("25.00"),
+    )
+    return [
+        Order(
+            id=i,
+            seller_id=1,
+            connection_id=1,
+            connection_name="shop",
+            channel_kind="webshop",
+            platform="shopify",
+            channel_order_id=str(900000 + i),
+            order_number=str(1000 + i),
+            channel_order_number=str(1000 + i),
+            ordered_at=datetime(2026, 11, 20, tzinfo=UTC),
+            status=OrderStatus.SHIPPED,
+            currency="CHF",
+            buyer=Buyer(name=f"Buyer {i}", email=f"buyer{i}@example.ch", language="de"),
+            billing_address=address,
+            delivery_address=address,
+            lines=[line],
+            shipping=Decimal("7.00"),
+            total=Decimal("32.00"),
+            payment=Payment(method=PaymentMethod.PREPAID, paid=True),
+            tracking=Tracking(tracking_id=f"99.60.{i}", url=f"https://post.example/{i}"),
+            cancel_reason=None,
+            version=3,
+        )
+        for i in range(1, n + 1)
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--emails", type=int, default=1000)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
+    n = args.emails
+    seller = Seller(
+        id=1,
+        profile=SellerProfile(
+            slug="alpen",
+            name="Alpen Tee GmbH",
+            street="Bahnhofstrasse",
+            house_number="12",
+            postal_code="8001",
+            city="Zürich",
+            email="hallo@alpen-tee.example",
+        ),
+    )
+    pdf = b"%PDF-1.7\n" + os.urandom(50 * 1024)
+    with stopwatch() as rendering:
+        messages: list[EmailMessage] = [
+            render(o, seller, "shipped", Attachment(f"R-2026-{o.id:05}", pdf)) for o in orders(n)
+        ]
+    size = len(messages[0].as_bytes())
+
+    port = free_port()
+    server = start_server(port)
+    try:
+
+        def sender() -> SmtpSender:
+            return SmtpSender("127.0.0.1", port, security="none", timeout=30)
+
+        with stopwatch() as reused, sender() as s:
+            for m in messages:
+                s.send(m)
+        connections_reused = s.connections
+        after_reused = received(server)
+        with stopwatch() as per_email:
+            for m in messages:
+                with sender() as one:
+                    one.send(m)
+        total = received(server)
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        server.wait(10)
+    assert after_reused == n and total == 2 * n, f"the server got {after_reused}, {total}"
+
+    rate, base = n / reused(), n / per_email()
+    ratio = rate / base
+    write(
+        "emails",
+        [
+            Figure(
+                name=f"{n} emails with a 50 KB PDF, one reused SMTP connection",
+                value=rate,
+                unit="emails/s",
+                baseline=base,
+                baseline_name="one SMTP connection per email",
+                goal="ratio >= 5 and >= 200 emails/s",
+                ratio=ratio,
+                met=ratio >= 5 and rate >= 200,
+            ),
+            Figure(
+                name="rendering (text + HTML + attachment)", value=n / rendering(), unit="emails/s"
+            ),
+        ],
+        extra={
+            "emails": n,
+            "message_bytes": size,
+            "connections_in_reused_run": connections_reused,
+            "server": "aiosmtpd in its own process on 127.0.0.1",
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
