@@ -100,11 +100,12 @@ def issue(
     """Give each (order id, kind, language) without a row its number and row, in one
     transaction; an order that got its row meanwhile (another worker) keeps that one."""
     year = now.astimezone(ZoneInfo(seller.profile.timezone)).year
+    order_ids = [o for o, _, _ in wanted]
+    kinds = sorted({k for _, k, _ in wanted})
     with transaction(engine) as session:
-        have = documents_of(
-            session, seller.id, [o for o, _, _ in wanted], sorted({k for _, k, _ in wanted})
-        )
-        for order_id, kind, language in wanted:
+        have = documents_of(session, seller.id, order_ids, kinds)
+        # One kind after the other: every worker locks the sequence rows in the same order.
+        for order_id, kind, language in sorted(wanted, key=lambda w: (w[1], w[0])):
             if (order_id, kind) in have:
                 continue
             try:
@@ -125,8 +126,10 @@ def issue(
                     if kind == "invoice":
                         _invoice_issued(session, seller.id, row)
             except IntegrityError:
-                continue
+                continue  # another worker issued it meanwhile: read below
             have[(order_id, kind)] = _stored(row)
+        if any((o, k) not in have for o, k, _ in wanted):
+            have = documents_of(session, seller.id, order_ids, kinds)
         return have
 
 
