@@ -255,7 +255,9 @@ class MiraklChannel:
                 headers=self._headers,
             )
         )
-        found: list[dict[str, Any]] = [o for o in body.get("orders") or [] if o.get("order_id") == oid]
+        found: list[dict[str, Any]] = [
+            o for o in body.get("orders") or [] if o.get("order_id") == oid
+        ]
         if not found:
             raise PermanentChannelError(f"OR11: order {oid} not found on Mirakl")
         return found[0]

@@ -233,6 +233,17 @@ class FakeServer:
             best = max(best, run)
         return best
 
+    def reset(self) -> None:
+        """Forget everything (orders, faults, records): a fresh fake on the same port."""
+        with self.lock:
+            self.orders.clear()
+            self.clear_platform_state()
+            self.set_faults(Faults())
+        self.reset_records()
+
+    def clear_platform_state(self) -> None:
+        """Subclasses drop what they keep beside the orders (notes, ...)."""
+
     def reset_records(self) -> None:
         """Forget writes, effects and counters (not the orders)."""
         with self.lock:
@@ -242,8 +253,11 @@ class FakeServer:
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> FakeServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only then; without it
+        # Nagle + delayed ACKs add ~40 ms to every keep-alive answer.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         config = uvicorn.Config(

@@ -81,6 +81,10 @@ class FakeWooCommerce(FakeServer):
             "data": {"status": 401},
         }
 
+    def clear_platform_state(self) -> None:
+        self.notes.clear()
+        self.trackings.clear()
+
     # -- data -----------------------------------------------------------------------------
     def _bump(self, o: dict[str, Any]) -> None:
         now = datetime.now(UTC)
