@@ -82,25 +82,35 @@ def _local_numbers(
 ) -> dict[str, str]:
     """channel_order_id -> a per-seller unique order number.
 
-    The channel's own number, unless another channel of the seller uses it already
-    (two WooCommerce shops both have order 1001): then `<connection>-<number>`.
+    The channel's own number, unless another order of the seller uses it already
+    (two WooCommerce shops both have order 1001): then `<connection>-<number>`, then
+    `<connection>-<channel order id>`, which no other order of the connection can have.
     """
-    wanted = [o.order_number for o in orders]
-    taken = set(
-        session.scalars(
-            select(OrderRow.order_number).where(
-                OrderRow.seller_id == seller_id, OrderRow.order_number.in_(wanted)
+    candidates = {
+        o.channel_order_id: [
+            o.order_number,
+            f"{conn.name}-{o.order_number}",
+            f"{conn.name}-{o.channel_order_id}",
+        ]
+        for o in orders
+    }
+    wanted = sorted({n for names in candidates.values() for n in names})
+    taken: set[str] = set()
+    for start in range(0, len(wanted), 5_000):
+        taken.update(
+            session.scalars(
+                select(OrderRow.order_number).where(
+                    OrderRow.seller_id == seller_id,
+                    OrderRow.order_number.in_(wanted[start : start + 5_000]),
+                )
             )
         )
-    )
     result: dict[str, str] = {}
-    for o in orders:
-        number = o.order_number
-        if number in taken or number in result.values():
-            number = f"{conn.name}-{o.order_number}"
-            if number in taken or number in result.values():
-                number = f"{conn.name}-{o.channel_order_id}"
-        result[o.channel_order_id] = number
+    for cid, names in candidates.items():
+        free = [n for n in names if n not in taken]
+        number = free[0] if free else f"{names[-1]}-{len(taken)}"
+        taken.add(number)
+        result[cid] = number
     return result
 
 

@@ -147,3 +147,15 @@ def test_list_orders_filters_and_pages(engine: Engine, shop: SellerSetup) -> Non
     assert [o.order_number for o in first] == ["1001", "1002", "1003"]
     assert len(rest) == 5
     assert [o.order_number for o in market] == ["1009"]
+
+
+def test_numbers_stay_unique_when_the_prefixed_form_is_taken_too(
+    engine: Engine, shop: SellerSetup
+) -> None:
+    import_orders(engine, shop, [make_order(1)])
+    market = [make_order(1, platform="mirakl", channel_order_id=f"M{i}") for i in range(3)]
+    for order in market:
+        import_orders(engine, shop, [order], marketplace=True)
+    with transaction(engine) as s:
+        numbers = sorted(r.order_number for r in order_store.list_orders(s, shop.seller))
+    assert numbers == ["1001", "market-1001", "market-M1", "market-M2"]
