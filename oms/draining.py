@@ -114,12 +114,27 @@ def drain(
     max_batches: int = 1_000,
     in_order: bool = False,
     seller_id: int | None = None,
+    lease_seconds: int | None = None,
 ) -> DrainReport:
-    """Drain batches until nothing is ready (or `max_batches`): a bounded run per schedule tick."""
+    """Drain batches until nothing is ready (or `max_batches`): a bounded run per schedule tick.
+
+    The lease (how long a claimed row stays invisible to other workers, and so how long
+    rows of a worker that died wait) defaults to SALES_SCALER_OUTBOX_LEASE_SECONDS.
+    """
+    from oms.settings import get_settings
+
+    lease = lease_seconds if lease_seconds is not None else get_settings().outbox_lease_seconds
     total = DrainReport()
     for _ in range(max_batches):
         report = drain_batch(
-            engine, topic, handle, batch_size, max_attempts, in_order=in_order, seller_id=seller_id
+            engine,
+            topic,
+            handle,
+            batch_size,
+            max_attempts,
+            lease_seconds=lease,
+            in_order=in_order,
+            seller_id=seller_id,
         )
         total.add(report)
         if report.claimed == 0:

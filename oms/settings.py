@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     seller: str | None = Field(default=None, description="default seller slug for the CLI")
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
-    outbox_lease_seconds: int = Field(default=300, ge=5)
+    outbox_lease_seconds: int = Field(default=300, ge=1)
     bulk_batch_size: int = Field(default=5_000, ge=1, le=100_000)
     # Buyer emails (adapters/mail): "file" writes one .eml per email under mail_dir.
     mail_transport: Literal["smtp", "file"] = "file"
