@@ -1,0 +1,243 @@
+"""Mapping rules that the published samples do not cover: Mirakl, statuses, payment, language, refusals."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from adapters.channels import mirakl, shopify, woocommerce
+from adapters.channels.base import MappingError
+from adapters.channels.fakes.mirakl import FakeMirakl
+from adapters.channels.fakes.shopify import FakeShopify
+from adapters.channels.fakes.woocommerce import FakeWooCommerce
+from adapters.channels.registry import split_payload
+from oms.status import OrderStatus
+
+
+def mirakl_order(**changes: Any) -> dict[str, Any]:
+    """An OR11 order as the Mirakl seller API documents it (amounts are JSON numbers)."""
+    order: dict[str, Any] = {
+        "order_id": "GAL-778-A",
+        "commercial_id": "GAL-778",
+        "created_date": "2026-11-20T09:15:00.000Z",
+        "last_updated_date": "2026-11-20T09:16:00.000Z",
+        "order_state": "WAITING_ACCEPTANCE",
+        "currency_iso_code": "CHF",
+        "order_tax_mode": "TAX_INCLUDED",
+        "customer": {
+            "firstname": "Chloé",
+            "lastname": "Favre",
+            "locale": "fr_CH",
+            "billing_address": {
+                "firstname": "Chloé",
+                "lastname": "Favre",
+                "street_1": "Rue du Marché 4",
+                "zip_code": "1204",
+                "city": "Genève",
+                "country_iso_code": "CHE",
+            },
+            "shipping_address": {
+                "firstname": "Chloé",
+                "lastname": "Favre",
+                "street_1": "Rue du Marché 4",
+                "zip_code": "1204",
+                "city": "Genève",
+                "country_iso_code": "LIE",
+            },
+        },
+        "customer_notification_email": "x1@notify.example",
+        "total_price": 64.8,
+        "order_lines": [
+            {
+                "order_line_id": "GAL-778-A-1",
+                "order_line_state": "WAITING_ACCEPTANCE",
+                "offer_sku": "MUG-01",
+                "product_title": "Tasse &laquo;Matterhorn&raquo;",
+                "quantity": 2,
+                "price_unit": 19.9,
+                "price": 39.8,
+                "shipping_price": 7.0,
+                "taxes": [{"amount": 2.98, "code": "MWST-8.1", "rate": 8.1}],
+                "shipping_taxes": [{"amount": 0.52, "code": "MWST-8.1", "rate": 8.1}],
+            },
+            {
+                "order_line_id": "GAL-778-A-2",
+                "order_line_state": "WAITING_ACCEPTANCE",
+                "offer_sku": "TEA-100",
+                "product_title": "Tee",
+                "quantity": 2,
+                "price_unit": 9.0,
+                "price": 18.0,
+                "shipping_price": 0,
+                "taxes": [{"amount": 0.46, "code": "MWST-2.6"}],
+            },
+        ],
+    }
+    order.update(changes)
+    return order
+
+
+def test_mirakl_line_price_is_unit_times_quantity_and_countries_become_alpha_2() -> None:
+    o = mirakl.map_order(mirakl_order())
+    mug, tea = o.lines
+    assert (mug.quantity, mug.unit_price, mug.total, mug.vat_rate) == (
+        2,
+        Decimal("19.9"),
+        Decimal("39.8"),
+        Decimal("8.1"),
+    )
+    assert mug.name == "Tasse «Matterhorn»"
+    assert tea.vat_rate == Decimal("2.6")  # no rate given: from amount and price
+    assert o.shipping == Decimal("7.0") and o.total == Decimal("64.8")
+    assert (o.billing_address.country, o.delivery_address.country) == ("CH", "LI")
+    assert o.buyer.language == "fr" and o.buyer.name == "Chloé Favre"
+    assert (o.payment.method.value, o.payment.paid) == ("prepaid", False)
+
+
+def test_mirakl_tax_excluded_prices_get_their_taxes_added() -> None:
+    o = mirakl.map_order(mirakl_order(order_tax_mode="TAX_EXCLUDED"))
+    assert o.lines[0].total == Decimal("42.78") and o.lines[0].unit_price == Decimal("21.39")
+    assert o.shipping == Decimal("7.52")
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [
+        ("WAITING_ACCEPTANCE", OrderStatus.OPEN),
+        ("WAITING_DEBIT_PAYMENT", OrderStatus.CONFIRMED),
+        ("SHIPPING", OrderStatus.CONFIRMED),
+        ("SHIPPED", OrderStatus.SHIPPED),
+        ("RECEIVED", OrderStatus.DELIVERED),
+        ("REFUSED", OrderStatus.CANCELLED),
+        ("CANCELED", OrderStatus.CANCELLED),
+    ],
+)
+def test_mirakl_states_map_to_our_statuses(state: str, status: OrderStatus) -> None:
+    assert mirakl.map_order(mirakl_order(order_state=state)).status is status
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"order_state": "LOST"}, "unknown order_state"),
+        ({"order_lines": []}, "no order lines"),
+        ({"order_id": ""}, "no order_id"),
+        ({"total_price": "lots"}, "total_price is not an amount"),
+        ({"created_date": "yesterday"}, "created_date is not an ISO 8601"),
+        ({"currency_iso_code": "XYZ"}, "currency"),
+    ],
+)
+def test_mirakl_payloads_we_cannot_map_say_why(change: dict[str, Any], reason: str) -> None:
+    with pytest.raises(MappingError, match=reason):
+        mirakl.map_order(mirakl_order(**change))
+
+
+def test_mirakl_unknown_country_code_is_a_mapping_error() -> None:
+    raw = mirakl_order()
+    raw["customer"]["shipping_address"]["country_iso_code"] = "XXX"
+    with pytest.raises(MappingError, match="country_iso_code 'XXX'"):
+        mirakl.map_order(raw)
+
+
+def test_mirakl_refused_lines_of_an_accepted_order_are_left_out() -> None:
+    raw = mirakl_order(order_state="SHIPPING")
+    raw["order_lines"][1]["order_line_state"] = "REFUSED"
+    assert [line.sku for line in mirakl.map_order(raw).lines] == ["MUG-01"]
+
+
+def shopify_order(**changes: Any) -> dict[str, Any]:
+    _, raw = FakeShopify().render(_sample())
+    raw.update(changes)
+    return raw
+
+
+def _sample() -> Any:
+    from adapters.channels.fakes.data import sample_order
+
+    return sample_order(7, lines=2, seed=1)
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ({}, OrderStatus.OPEN),
+        ({"fulfillment_status": "partial"}, OrderStatus.CONFIRMED),
+        ({"fulfillment_status": "fulfilled"}, OrderStatus.SHIPPED),
+        ({"cancelled_at": "2026-11-21T10:00:00+01:00"}, OrderStatus.CANCELLED),
+    ],
+)
+def test_shopify_states_map_to_our_statuses(changes: dict[str, Any], status: OrderStatus) -> None:
+    assert shopify.map_order(shopify_order(**changes)).status is status
+
+
+def test_shopify_delivered_fulfillments_make_a_delivered_order() -> None:
+    raw = shopify_order(
+        fulfillment_status="fulfilled",
+        fulfillments=[{"id": 1, "status": "success", "shipment_status": "delivered"}],
+    )
+    assert shopify.map_order(raw).status is OrderStatus.DELIVERED
+
+
+def test_shopify_manual_gateway_pending_is_an_invoice_and_locale_gives_the_language() -> None:
+    raw = shopify_order(
+        financial_status="pending", gateway="Bank Deposit", payment_gateway_names=["Bank Deposit"]
+    )
+    raw["customer_locale"] = "it-CH"
+    o = shopify.map_order(raw, default_language="de")
+    assert (o.payment.method.value, o.payment.paid, o.buyer.language) == ("invoice", False, "it")
+    paid = shopify.map_order(
+        shopify_order(financial_status="paid", payment_gateway_names=["shopify_payments"])
+    )
+    assert (paid.payment.method.value, paid.payment.paid) == ("prepaid", True)
+    raw["customer_locale"] = None
+    assert shopify.map_order(raw, default_language="de").buyer.language == "de"
+
+
+def test_shopify_amounts_that_are_not_money_are_refused_with_the_field() -> None:
+    raw = shopify_order()
+    raw["line_items"][0]["price"] = "12,50"
+    with pytest.raises(MappingError, match=r"line_items\[0\].price is not an amount"):
+        shopify.map_order(raw)
+    with pytest.raises(MappingError, match="no line items"):
+        shopify.map_order(shopify_order(line_items=[]))
+
+
+def woo_order() -> dict[str, Any]:
+    return FakeWooCommerce().render(_sample())[1]
+
+
+def test_woocommerce_line_totals_gain_their_tax_and_rates_come_by_rate_id() -> None:
+    raw = woo_order()
+    o = woocommerce.map_order(raw)
+    for li, line in zip(raw["line_items"], o.lines, strict=True):
+        assert line.total == Decimal(li["total"]) + Decimal(li["total_tax"])
+        assert line.vat_rate in (Decimal("8.1"), Decimal("2.6"))
+    assert sum((line.total for line in o.lines), Decimal(0)) + o.shipping == o.total
+    broken = copy.deepcopy(raw)
+    broken["line_items"][0]["taxes"][0]["id"] = 99
+    with pytest.raises(MappingError, match="tax rate id 99"):
+        woocommerce.map_order(broken)
+
+
+def test_woocommerce_drafts_are_not_orders() -> None:
+    raw = woo_order()
+    raw["status"] = "checkout-draft"
+    with pytest.raises(MappingError, match="checkout-draft"):
+        woocommerce.map_order(raw)
+
+
+def test_payloads_split_from_wrappers_lists_and_single_objects() -> None:
+    one = {"id": 1}
+    assert split_payload("shopify", {"order": one}) == [one]
+    assert split_payload("shopify", {"orders": [one, one]}) == [one, one]
+    assert split_payload("woocommerce", [one]) == [one]
+    assert split_payload("mirakl", {"orders": [one], "total_count": 1}) == [one]
+    assert split_payload("mirakl", one) == [one]
+    with pytest.raises(MappingError):
+        split_payload("shopify", "text")
+    with pytest.raises(MappingError, match="item 1"):
+        split_payload("shopify", [one, 3])
+    assert FakeMirakl().render(_sample())[0].endswith("-A")
