@@ -22,7 +22,13 @@ from typing import Any
 
 import httpx
 
-from adapters.channels.base import MappingError, OrderPage, PermanentChannelError, PushResult
+from adapters.channels.base import (
+    MappingError,
+    OrderPage,
+    PermanentChannelError,
+    PushResult,
+    RetryableChannelError,
+)
 from adapters.channels.countries import alpha2
 from adapters.channels.http import json_of, request
 from adapters.channels.mapping import (
@@ -60,6 +66,8 @@ STATUS = {
 ACCEPTED = {"WAITING_DEBIT", "WAITING_DEBIT_PAYMENT", "SHIPPING"}
 SHIPPED = {"SHIPPED", "TO_COLLECT", "RECEIVED", "CLOSED"}
 ENDED = {"REFUSED", "CANCELED"}
+DEBITING = {"WAITING_DEBIT", "WAITING_DEBIT_PAYMENT"}
+DEBIT_WAIT = 60.0  # seconds: the marketplace collects the payment after the acceptance
 UNIT = Decimal("0.0001")
 
 
@@ -326,6 +334,11 @@ class MiraklChannel:
         state = o.get("order_state")
         if state in SHIPPED:
             return PushResult(False, f"already {state} on Mirakl")
+        if state in DEBITING:
+            raise RetryableChannelError(
+                f"order {oid} is {state} on Mirakl: it can ship once the buyer is debited",
+                retry_after=DEBIT_WAIT,
+            )
         if state != "SHIPPING":
             raise PermanentChannelError(f"order {oid} is {state} on Mirakl: cannot ship it")
         if t is not None:

@@ -73,6 +73,15 @@ def next_link(header: str | None) -> str | None:
     return None
 
 
+def call_limit(headers: httpx.Headers) -> tuple[int, int] | None:
+    """(used, bucket size) from X-Shopify-Shop-Api-Call-Limit ("32/40"), None when absent."""
+    used, sep, size = headers.get("X-Shopify-Shop-Api-Call-Limit", "").partition("/")
+    try:
+        return (int(used), int(size)) if sep else None
+    except ValueError:
+        return None
+
+
 def _address(raw: Any, field: str) -> dict[str, Any]:
     a = require_dict(raw, field)
     country = text(a.get("country_code")).upper()
@@ -223,6 +232,8 @@ class ShopifyChannel:
         self._headers = {"X-Shopify-Access-Token": secret, "Accept": "application/json"}
         version = connection.option("api_version", API_VERSION)
         self._api = f"{connection.base_url}/admin/api/{version}"
+        # The leaky bucket as Shopify last reported it (used, size): for pacing and logs.
+        self.last_call_limit: tuple[int, int] | None = None
 
     # -- reading --------------------------------------------------------------------------
     def pages(self, updated_since: str | None) -> Iterator[OrderPage]:
@@ -240,6 +251,7 @@ class ShopifyChannel:
             orders = body.get("orders") if isinstance(body, dict) else None
             if not isinstance(orders, list):
                 raise PermanentChannelError("GET orders.json: the answer has no orders list")
+            self.last_call_limit = call_limit(response.headers) or self.last_call_limit
             url = next_link(response.headers.get("Link"))
             # The next URL carries page_info and limit; Shopify refuses filters next to page_info.
             params = None
@@ -270,12 +282,14 @@ class ShopifyChannel:
         raise PermanentChannelError(f"unknown channel event {item.event!r}")
 
     def _get(self, path: str) -> Any:
-        return json_of(request(self.client, "GET", f"{self._api}/{path}", headers=self._headers))
+        response = request(self.client, "GET", f"{self._api}/{path}", headers=self._headers)
+        self.last_call_limit = call_limit(response.headers) or self.last_call_limit
+        return json_of(response)
 
     def _post(
         self, path: str, body: dict[str, Any], accept: tuple[int, ...] = ()
     ) -> httpx.Response:
-        return request(
+        response = request(
             self.client,
             "POST",
             f"{self._api}/{path}",
@@ -283,6 +297,8 @@ class ShopifyChannel:
             headers=self._headers,
             accept=accept,
         )
+        self.last_call_limit = call_limit(response.headers) or self.last_call_limit
+        return response
 
     def _cancel(self, oid: str, reason: str | None) -> PushResult:
         current = self._get(f"orders/{oid}.json").get("order") or {}

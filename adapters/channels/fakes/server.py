@@ -75,6 +75,7 @@ class Counters:
     mutations: int = 0
     accepted_at: list[float] = field(default_factory=list)  # monotonic times past the bucket
     statuses: list[int] = field(default_factory=list)  # in arrival order, 0 = dropped
+    at_429: list[float] = field(default_factory=list)  # monotonic times of the 429s sent
 
 
 class TokenBucket:
@@ -231,6 +232,17 @@ class FakeServer:
         for s in statuses:
             run = run + 1 if s == 429 else 0
             best = max(best, run)
+        return best
+
+    def most_429_within(self, seconds: float = 1.0) -> int:
+        """The most 429s sent within any window of `seconds` (0: none at all)."""
+        with self.lock:
+            times = list(self.counters.at_429)
+        best, start = 0, 0
+        for end, t in enumerate(times):
+            while t - times[start] > seconds:
+                start += 1
+            best = max(best, end - start + 1)
         return best
 
     def reset(self) -> None:
@@ -415,6 +427,7 @@ class FakeServer:
         with self.lock:
             if status == 429:
                 self.counters.answered_429 += 1
+                self.counters.at_429.append(time.monotonic())
                 if bucket:
                     self.counters.bucket_429 += 1
             if status == 500:

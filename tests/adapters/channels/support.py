@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from adapters.channels.fakes import FakeChannel
 from oms.connection import PLATFORM_KINDS, ChannelConnection
 from oms.model import NormalizedOrder, Order, Tracking
 from oms.store.outbox import OutboxItem
 
 
-def connection_to(fake: FakeChannel, **options: Any) -> ChannelConnection:
+class Reachable(Protocol):
+    """A fake server, or anything else with a platform and a base URL."""
+
+    platform: str
+    base_url: str
+
+
+def connection_to(fake: Reachable, **options: Any) -> ChannelConnection:
     return ChannelConnection(
         id=1,
         seller_id=1,

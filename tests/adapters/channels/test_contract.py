@@ -262,4 +262,5 @@ def test_the_fake_counts_429_runs_and_request_rate(fake: FakeChannel, client: ht
             assert exc.retry_after is not None and 0 < exc.retry_after <= 0.06
             statuses["429"] += 1
     assert statuses["429"] > 0 and fake.counters.bucket_429 == statuses["429"]
+    assert fake.most_429_within(1.0) == statuses["429"]
     assert fake.longest_429_run() >= 1
