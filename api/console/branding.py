@@ -63,8 +63,17 @@ def preview_html(seller: Seller) -> str:
     return preview_invoice_html(seller)
 
 
+# On screen, show the A4 sheet with its print margins (the QR-bill reaches into them).
+SCREEN_SHEET = (
+    "<style>@media screen { html { background: #dde1e6; } "
+    "body { box-sizing: content-box; width: 178mm; min-height: 263mm; margin: 6mm auto; "
+    "padding: 22mm 16mm 12mm; background: #fff; box-shadow: 0 1px 6px rgba(0,0,0,.25); "
+    "position: relative; } }</style>"
+)
+
+
 def _preview(seller: Seller) -> Response:
-    response = HTMLResponse(preview_html(seller))
+    response = HTMLResponse(preview_html(seller).replace("</head>", SCREEN_SHEET + "</head>", 1))
     return secure_headers(response, PREVIEW_CSP)
 
 
