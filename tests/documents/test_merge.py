@@ -1,0 +1,38 @@
+"""Concatenating stored PDFs: PDFium (when installed) and the pypdf fallback agree."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from pypdf import PdfReader
+
+from documents.merge import _concatenate_pypdf, concatenate
+from documents.render import RenderJob, render_job
+from documents.sample import sample_order
+from oms.model import PaymentMethod
+from tests.documents.test_views import seller
+
+
+def test_both_ways_of_concatenating_keep_every_page_in_order() -> None:
+    s = seller()
+    pdfs = [
+        render_job(
+            RenderJob(
+                s,
+                sample_order(s, number=n, method=PaymentMethod.PREPAID),
+                kind,
+                f"X-{n}",
+                date(2026, 11, 29),
+            )
+        ).pdf
+        for n, kind in (("1001", "invoice"), ("1002", "delivery_note"), ("1003", "invoice"))
+    ]
+    texts = []
+    for merge in (concatenate, _concatenate_pypdf):
+        out = io.BytesIO()
+        assert merge(pdfs, out) == 3
+        pages = PdfReader(io.BytesIO(out.getvalue())).pages
+        texts.append([p.extract_text() for p in pages])
+    assert texts[0] == texts[1]
+    assert ["X-1001" in texts[0][0], "X-1002" in texts[0][1], "X-1003" in texts[0][2]] == [True] * 3
