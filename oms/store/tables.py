@@ -5,5 +5,5 @@ on the same `Base`, and adds one import line here.
 """
 
 import oms.store.accounting_schema  # noqa: F401
-import oms.store.api_keys_schema  # noqa: F401
+import oms.store.api_keys_schema as _api_keys_schema  # noqa: F401
 from oms.store import schema  # noqa: F401
