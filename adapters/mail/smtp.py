@@ -15,11 +15,13 @@ from __future__ import annotations
 import contextlib
 import io
 import smtplib
+import socket
 import ssl
 from email.generator import NLCRE, BytesGenerator  # type: ignore[attr-defined]
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import getaddresses
+from functools import lru_cache
 from types import TracebackType
 from typing import Literal
 
@@ -31,6 +33,12 @@ from adapters.mail.base import (
 
 Security = Literal["starttls", "ssl", "none"]
 _LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+@lru_cache(maxsize=1)
+def local_hostname() -> str:
+    """The EHLO name, looked up once per process (smtplib would ask DNS on every connect)."""
+    return socket.getfqdn()
 
 
 def _text(raw: bytes | str) -> str:
@@ -111,10 +119,14 @@ class SmtpSender:
         try:
             if self.security == "ssl":
                 smtp = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=self.ssl_context
+                    self.host,
+                    self.port,
+                    local_hostname(),
+                    timeout=self.timeout,
+                    context=self.ssl_context,
                 )
             else:
-                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                smtp = smtplib.SMTP(self.host, self.port, local_hostname(), timeout=self.timeout)
                 if self.security == "starttls":
                     smtp.starttls(context=self.ssl_context)
             smtp.ehlo_or_helo_if_needed()
