@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -195,21 +194,24 @@ class FakeMirakl(FakeServer):
         if not 1 <= size <= 100 or offset < 0:
             return _error(400, "max must be between 1 and 100")
         wanted = set(q["order_ids"].split(",")) if q.get("order_ids") else None
+        since_text = stamp(since) if since else ""  # one UTC form: text order is time order
         with self.lock:
             chosen = [
                 o
                 for o in self.orders.values()
                 if (wanted is None or o["order_id"] in wanted)
-                and (since is None or _parse(o["last_updated_date"]) >= since)
+                and (since is None or o["last_updated_date"] >= since_text)
             ]
             chosen.sort(
                 key=lambda o: (o["created_date"], o["order_id"]), reverse=q.get("order") == "desc"
             )
-            page = json.loads(json.dumps(chosen[offset : offset + size]))
-            total = len(chosen)
+            # rendered under the lock: the answer is a snapshot
+            response = JSONResponse(
+                {"orders": chosen[offset : offset + size], "total_count": len(chosen)}
+            )
         if wanted is None:
             self.after_list_page()
-        return JSONResponse({"orders": page, "total_count": total})
+        return response
 
     def _find(self, request: Request) -> dict[str, Any] | None:
         return self.orders.get(request.path_params["oid"])

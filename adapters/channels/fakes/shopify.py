@@ -263,16 +263,16 @@ class FakeShopify(FakeServer):
                 chosen.append(o)
                 if len(chosen) > limit:
                     break
-            page = json.loads(json.dumps(chosen[:limit]))
-        headers = {}
-        if len(chosen) > limit:
-            token = base64.urlsafe_b64encode(
-                json.dumps({**cursor, "after": int(page[-1]["id"])}).encode()
-            ).decode()
-            url = request.url.replace(query=f"limit={limit}&page_info={token}")
-            headers["Link"] = f'<{url}>; rel="next"'
+            headers = {}
+            if len(chosen) > limit:
+                after = int(chosen[limit - 1]["id"])
+                token = base64.urlsafe_b64encode(json.dumps({**cursor, "after": after}).encode())
+                url = request.url.replace(query=f"limit={limit}&page_info={token.decode()}")
+                headers["Link"] = f'<{url}>; rel="next"'
+            # rendered under the lock: the answer is a snapshot
+            response = JSONResponse({"orders": chosen[:limit]}, headers=headers)
         self.after_list_page()
-        return JSONResponse({"orders": page}, headers=headers)
+        return response
 
     async def _get(self, request: Request) -> Response:
         with self.lock:

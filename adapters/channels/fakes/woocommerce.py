@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import random
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -252,12 +251,13 @@ class FakeWooCommerce(FakeServer):
                 return _error(400, "rest_invalid_param", "Invalid parameter(s): modified_after")
             if after.tzinfo is not None:
                 after = after.astimezone(UTC if gmt_dates else ZURICH).replace(tzinfo=None)
+        after_text = after.isoformat() if after else ""
         with self.lock:
             chosen = []
             for o in self.orders.values():
                 if after:
                     mine = o["date_modified_gmt"] if gmt_dates else o["date_modified"]
-                    if datetime.fromisoformat(mine) <= after:
+                    if mine <= after_text:  # same naive ISO form: text order is time order
                         continue
                 if (
                     q.get("status")
@@ -269,12 +269,13 @@ class FakeWooCommerce(FakeServer):
             key = "id" if orderby == "id" else "date_created_gmt"
             chosen.sort(key=lambda o: (o[key], o["id"]), reverse=order == "desc")
             total = len(chosen)
-            page_items = json.loads(json.dumps(chosen[(page - 1) * per_page : page * per_page]))
-        pages = (total + per_page - 1) // per_page
+            pages = (total + per_page - 1) // per_page
+            response = JSONResponse(  # rendered under the lock: the answer is a snapshot
+                chosen[(page - 1) * per_page : page * per_page],
+                headers={"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)},
+            )
         self.after_list_page()
-        return JSONResponse(
-            page_items, headers={"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
-        )
+        return response
 
     async def _get(self, request: Request) -> Response:
         with self.lock:
