@@ -67,7 +67,7 @@ def raw_order_id(raw: Any) -> str | None:
         for key in ("id", "order_id", "channel_order_id"):
             value = raw.get(key)
             if value not in (None, ""):
-                return str(value)[:64]
+                return quarantine.storable(str(value))[:64]
     return None
 
 

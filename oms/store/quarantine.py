@@ -25,6 +25,11 @@ class Quarantined:
     received_at: datetime
 
 
+def storable(text: str) -> str:
+    """Text as PostgreSQL can store it: a NUL (which bad payloads do carry) made visible."""
+    return text.replace("\x00", "\\x00")
+
+
 def _view(row: QuarantineRow) -> Quarantined:
     return Quarantined(
         row.id,
@@ -48,8 +53,8 @@ def add(
     row = QuarantineRow(
         seller_id=seller_id,
         connection_id=connection_id,
-        channel_order_id=channel_order_id,
-        reason=reason[:4000],
+        channel_order_id=storable(channel_order_id)[:64] if channel_order_id else None,
+        reason=storable(reason)[:4000],
         payload=json.dumps(payload, default=str),
         state="open",
         received_at=datetime.now(UTC),
@@ -96,7 +101,7 @@ def open_for(
             QuarantineRow.seller_id == seller_id,
             QuarantineRow.connection_id == connection_id,
             QuarantineRow.state == "open",
-            QuarantineRow.channel_order_id.in_(list(set(channel_order_ids))),
+            QuarantineRow.channel_order_id.in_(list({storable(i) for i in channel_order_ids})),
         )
         .order_by(QuarantineRow.id)
     )
