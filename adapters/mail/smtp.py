@@ -160,6 +160,8 @@ class SmtpSender:
 
     def send(self, message: EmailMessage) -> None:
         """Send one email; re-opens a dropped connection once before giving up."""
+        if not any(message.get_all(f) for f in ("To", "Cc", "Bcc")):
+            raise PermanentMailError("the message has no recipient")
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._connect()

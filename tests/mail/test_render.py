@@ -172,3 +172,20 @@ def test_a_missing_or_malformed_buyer_address_is_refused_with_the_reason(
 def test_there_is_no_email_for_an_event_without_one() -> None:
     with pytest.raises(RenderError, match="tracking"):
         render(an_order(), a_seller(), "tracking")
+
+
+def test_the_sellers_logo_is_an_inline_image_the_html_refers_to() -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "#004b87").save(buffer, format="PNG")
+    seller = a_seller(logo_png_base64=base64.b64encode(buffer.getvalue()).decode())
+    msg = render(an_order(), seller, "confirmed")
+    html_part = msg.get_body(("html",))
+    assert html_part is not None
+    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0]["Content-ID"] == "<logo.alpen@sales-scaler>"
+    assert 'src="cid:logo.alpen@sales-scaler"' in html_part.get_content()  # type: ignore[attr-defined]
