@@ -249,18 +249,20 @@ def _earlier(stamp: str) -> str:
     return (datetime.fromisoformat(stamp) - timedelta(hours=1)).isoformat()
 
 
-def test_the_fake_counts_429_runs_and_request_rate(fake: FakeChannel, client: httpx.Client) -> None:
+def test_the_fake_token_bucket_answers_429_with_the_exact_wait_and_counts_them(
+    fake: FakeChannel, client: httpx.Client
+) -> None:
     fake.add_orders(1)
-    fake.set_faults(Faults(rate_limit_per_second=20))
+    fake.set_faults(Faults(rate_limit_per_second=2))  # a bucket of 2, refilled 2 per second
     channel = channel_for(connection_to(fake), client, fake.secret)
     statuses: Counter[str] = Counter()
-    for _ in range(40):
+    for _ in range(12):
         try:
             list(channel.pages(None))
             statuses["ok"] += 1
         except RateLimited as exc:
-            assert exc.retry_after is not None and 0 < exc.retry_after <= 0.06
+            assert exc.retry_after is not None and 0 < exc.retry_after <= 0.5
             statuses["429"] += 1
     assert statuses["429"] > 0 and fake.counters.bucket_429 == statuses["429"]
-    assert fake.most_429_within(1.0) == statuses["429"]
+    assert fake.most_429_within(60.0) == statuses["429"] >= fake.most_429_within(0.0) >= 1
     assert fake.longest_429_run() >= 1
