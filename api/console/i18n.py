@@ -115,6 +115,14 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "seller": ("Verkäufer", "vendeur", "venditore"),
     "automation": ("Automatik", "automatisme", "automatismo"),
     "system": ("System", "système", "sistema"),
+    "Reason": ("Grund", "Motif", "Motivo"),
+    "e.g. out of stock": ("z. B. nicht an Lager", "p. ex. épuisé", "p. es. esaurito"),
+    "Cancel": ("Stornieren", "Annuler", "Annulla"),
+    "A reason is required to cancel.": (
+        "Zum Stornieren braucht es einen Grund.",
+        "Un motif est nécessaire pour annuler.",
+        "Per annullare serve un motivo.",
+    ),
     "Skip to content": ("Zum Inhalt springen", "Aller au contenu", "Vai al contenuto"),
     "Nothing to print:": ("Nichts zu drucken:", "Rien à imprimer :", "Niente da stampare:"),
     "The form has expired; please try again.": (

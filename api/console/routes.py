@@ -33,7 +33,7 @@ from oms.store.db import transaction
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE = 250
-ACTIONS = ("confirm", "ship", "deliver")
+ACTIONS = ("confirm", "ship", "deliver", "cancel")
 MAX_FLASH_REFUSALS = 12
 
 
@@ -150,7 +150,12 @@ async def act(request: Request, engine: EngineDep) -> Response:
     action = form.get("action")
     if not numbers or action not in ACTIONS:
         return redirect(back, {"kind": "error", "text": v.t("Select at least one order.")})
-    if action == "confirm":
+    if action == "cancel":
+        reason = text(form.get("reason"))[: actions.MAX_REASON]
+        if not reason:
+            return redirect(back, {"kind": "error", "text": v.t("A reason is required to cancel.")})
+        result = actions.cancel(engine, v.seller, numbers, reason)
+    elif action == "confirm":
         result = actions.confirm(engine, v.seller, numbers)
     elif action == "ship":
         result = actions.ship(engine, v.seller, [(n, None) for n in numbers])

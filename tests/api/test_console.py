@@ -160,3 +160,17 @@ def test_signing_out_ends_the_session(signed_in: TestClient) -> None:
     token = _csrf(signed_in.get("/console/orders").text)
     signed_in.post("/console/logout", data={"csrf": token})
     assert signed_in.get("/console/orders").url.path == "/console/login"
+
+
+def test_ticked_orders_are_cancelled_only_with_a_reason(signed_in: TestClient) -> None:
+    token = _csrf(signed_in.get("/console/orders").text)
+    without = signed_in.post(
+        "/console/orders/act", data={"csrf": token, "action": "cancel", "order": ["1001"]}
+    )
+    assert "A reason is required" in without.text or "Grund" in without.text
+    signed_in.post(
+        "/console/orders/act",
+        data={"csrf": token, "action": "cancel", "order": ["1001"], "reason": "out of stock"},
+    )
+    page = signed_in.get("/console/orders", params={"status": "cancelled"})
+    assert re.findall(r'name="order" value="(\d+)"', page.text) == ["1001"]
