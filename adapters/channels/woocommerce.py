@@ -7,7 +7,8 @@ Endpoints:
     PUT  orders/{id}                 status (processing / cancelled / completed) and meta_data
     GET  orders/{id}/notes, POST orders/{id}/notes      tracking as a private order note
     POST {base}/wp-json/wc-shipment-tracking/v3/orders/{id}/shipment-trackings
-                                     the Shipment Tracking extension (option shipment_tracking=true)
+                                     the Shipment Tracking extension, where installed (a 404
+                                     rest_no_route says it is not; option shipment_tracking)
 
 Paging: page numbers shift when the ordering key changes under us. We order by id
 (ascending) with a fixed `modified_after`: an order changed mid-walk keeps its
@@ -224,6 +225,8 @@ class WooCommerceChannel:
             )
         self._auth = httpx.BasicAuth(key, password)
         self._api = f"{connection.base_url}/wp-json/wc/v3"
+        # option shipment_tracking: true / false / "auto" (default: use it when the shop has it)
+        self._has_extension: bool | None = None
 
     # -- reading --------------------------------------------------------------------------
     def pages(self, updated_since: str | None) -> Iterator[OrderPage]:
@@ -332,15 +335,25 @@ class WooCommerceChannel:
                 json={"note": f"Tracking: {line}", "customer_note": False},
                 auth=self._auth,
             )
-        if self.connection.option("shipment_tracking", False):
+        if self.connection.option("shipment_tracking", "auto") is not False:
             self._shipment_tracking(oid, t)
         body = {"meta_data": [{"key": TRACKING_KEY, "value": wanted}]}
         request(self.client, "PUT", f"{self._api}/orders/{oid}", json=body, auth=self._auth)
         return PushResult(True, "tracking added", wanted)
 
     def _shipment_tracking(self, oid: str, t: Tracking) -> None:
+        """The Shipment Tracking extension's entry, where the shop has the extension."""
+        if self._has_extension is False:
+            return
         url = f"{self.connection.base_url}/wp-json/wc-shipment-tracking/v3/orders/{oid}/shipment-trackings"
-        existing = json_of(request(self.client, "GET", url, auth=self._auth))
+        response = request(self.client, "GET", url, auth=self._auth, accept=(404,))
+        if response.status_code == 404:
+            if json_of(response).get("code") == "rest_no_route":  # the extension is not installed
+                self._has_extension = False
+                return
+            raise PermanentChannelError(f"order {oid} not found on WooCommerce")
+        self._has_extension = True
+        existing = json_of(response)
         if any(isinstance(e, dict) and e.get("tracking_number") == t.tracking_id for e in existing):
             return
         body = {

@@ -57,7 +57,13 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 class FakeWooCommerce(FakeServer):
     platform = "woocommerce"
 
-    def __init__(self, secret: str = "ck_fake0001:cs_fake0001", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        secret: str = "ck_fake0001:cs_fake0001",
+        tracking_extension: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.tracking_extension = tracking_extension  # the Shipment Tracking extension installed?
         self._next_id = 50_000
         self.notes: dict[str, list[dict[str, Any]]] = {}
         self.trackings: dict[str, list[dict[str, Any]]] = {}
@@ -343,6 +349,10 @@ class FakeWooCommerce(FakeServer):
             return JSONResponse(note, status_code=201)
 
     async def _tracking(self, request: Request) -> Response:
+        if not self.tracking_extension:
+            return _error(
+                404, "rest_no_route", "No route was found matching the URL and request method."
+            )
         oid = request.path_params["oid"]
         body = await request.json() if request.method == "POST" else {}
         with self.lock:

@@ -48,7 +48,7 @@ def fake(request: pytest.FixtureRequest, servers: dict[str, FakeChannel]) -> Fak
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=httpx.Timeout(2.0)) as c:
+    with httpx.Client(timeout=httpx.Timeout(10.0)) as c:
         yield c
 
 

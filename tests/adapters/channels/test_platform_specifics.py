@@ -27,22 +27,29 @@ def test_shopify_reports_the_leaky_bucket_it_was_told() -> None:
         assert channel.last_call_limit == (1, 40)
 
 
-def test_woocommerce_tracking_goes_to_the_shipment_tracking_extension_when_the_shop_has_it() -> (
-    None
-):
-    with start_fake("woocommerce") as fake, httpx.Client() as client:
+@pytest.mark.parametrize("installed", [True, False], ids=["with-extension", "without"])
+def test_woocommerce_tracking_is_a_note_meta_data_and_the_extension_where_installed(
+    installed: bool,
+) -> None:
+    with start_fake("woocommerce", tracking_extension=installed) as fake, httpx.Client() as client:
         (oid,) = fake.add_orders(1)
-        channel = channel_for(connection_to(fake, shipment_tracking=True), client, fake.secret)
+        channel = channel_for(connection_to(fake), client, fake.secret)
         order = stored(channel.map_order(fake.order(oid)), TRACKING, status=OrderStatus.CONFIRMED)
         assert channel.apply(item("tracking", TRACKING_PAYLOAD), order).applied
         assert not channel.apply(item("tracking", TRACKING_PAYLOAD, attempts=2), order).applied
-    (entry,) = fake.trackings[oid]  # type: ignore[attr-defined]
-    assert (entry["tracking_number"], entry["custom_tracking_provider"]) == (
-        TRACKING.tracking_id,
-        "Swiss Post",
-    )
+        meta = {m["key"]: m["value"] for m in fake.order(oid)["meta_data"]}
+    assert meta["_sales_scaler_tracking"]["tracking_id"] == TRACKING.tracking_id
     (note,) = fake.notes[oid]  # type: ignore[attr-defined]
     assert TRACKING.tracking_id in note["note"] and note["customer_note"] is False
+    entries = fake.trackings.get(oid, [])  # type: ignore[attr-defined]
+    if installed:
+        (entry,) = entries
+        assert (entry["tracking_number"], entry["custom_tracking_provider"]) == (
+            TRACKING.tracking_id,
+            "Swiss Post",
+        )
+    else:
+        assert entries == []
     assert fake.effects() == [(oid, "tracking")]
 
 
