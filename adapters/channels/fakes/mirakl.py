@@ -40,6 +40,7 @@ def _error(status: int, message: str) -> JSONResponse:
 
 class FakeMirakl(FakeServer):
     platform = "mirakl"
+    lines_key = "order_lines"
 
     def __init__(self, secret: str = "fake-mirakl-shop-key", **kwargs: Any) -> None:
         super().__init__(secret, **kwargs)

@@ -116,6 +116,7 @@ class FakeServer:
     """The platform-neutral part of a fake channel; subclasses add the platform's app."""
 
     platform = "fake"
+    lines_key = "line_items"  # where the platform's JSON keeps the order lines
 
     def __init__(self, secret: str, faults: Faults | None = None) -> None:
         self.secret = secret
@@ -183,12 +184,20 @@ class FakeServer:
         return ids
 
     def touch(
-        self, channel_order_id: str, cancelled: bool = False, address: dict[str, str] | None = None
+        self,
+        channel_order_id: str,
+        cancelled: bool = False,
+        address: dict[str, str] | None = None,
+        broken: bool = False,
     ) -> None:
         """A change on the channel side: cancelled=True and/or a new delivery `address`
-        (keys name, street, postal_code, city, country); its updated-at moves to now."""
+        (keys name, street, postal_code, city, country); broken=True empties the order's
+        lines, so that it can no longer be mapped (-> quarantine). Its updated-at moves to now."""
         with self.lock:
-            self.change(self.orders[channel_order_id], cancelled, address)
+            raw = self.orders[channel_order_id]
+            if broken:
+                raw[self.lines_key] = []
+            self.change(raw, cancelled, address)
 
     def order(self, channel_order_id: str) -> dict[str, Any]:
         with self.lock:

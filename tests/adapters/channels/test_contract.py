@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from adapters.channels.base import (
+    MappingError,
     PermanentChannelError,
     RateLimited,
     RetryableChannelError,
@@ -266,3 +267,20 @@ def test_the_fake_token_bucket_answers_429_with_the_exact_wait_and_counts_them(
     assert statuses["429"] > 0 and fake.counters.bucket_429 == statuses["429"]
     assert fake.most_429_within(60.0) == statuses["429"] >= fake.most_429_within(0.0) >= 1
     assert fake.longest_429_run() >= 1
+
+
+def test_an_order_broken_on_the_channel_is_refused_with_a_reason_and_the_rest_map(
+    fake: FakeChannel, channel: SalesChannel
+) -> None:
+    ids = fake.add_orders(4)
+    fake.touch(ids[1], broken=True)
+    mapped, reasons = [], []
+    for page in channel.pages(None):
+        for raw in page.orders:
+            try:
+                mapped.append(channel.map_order(raw).channel_order_id)
+            except MappingError as exc:
+                reasons.append(str(exc))
+    assert sorted(mapped) == sorted(ids[:1] + ids[2:])
+    (reason,) = reasons
+    assert reason.endswith(("no line items", "no order lines"))
