@@ -230,6 +230,7 @@ async def print_documents(request: Request, engine: EngineDep) -> Response:
 @router.get("/orders/{number}")
 def order_page(request: Request, engine: EngineDep, number: str) -> Response:
     v = visit(request, engine)
+    number = text(number)
     try:
         with transaction(engine) as session:
             order = store.get_order(session, v.seller, number)
@@ -242,6 +243,7 @@ def order_page(request: Request, engine: EngineDep, number: str) -> Response:
 @router.get("/orders/{number}/documents/{kind}")
 def order_document(request: Request, engine: EngineDep, number: str, kind: str) -> Response:
     v = visit(request, engine)
+    number = text(number)
     try:
         doc_number, pdf = one_pdf(
             engine, v.seller, number, "delivery_note" if kind == "delivery_note" else "invoice"

@@ -119,6 +119,8 @@ def test_printing_the_ticked_orders_gives_one_pdf(signed_in: TestClient) -> None
     )
     assert nothing.status_code == 409 and "order 1004" in nothing.text
     assert signed_in.get("/console/orders/4711").status_code == 404
+    assert signed_in.get("/console/orders/%00").status_code == 404
+    assert signed_in.get("/console/orders/1%00/documents/invoice").status_code == 404
 
 
 def test_branding_is_previewed_unsaved_then_saved(signed_in: TestClient, alpen: Tenant) -> None:
