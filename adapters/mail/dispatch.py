@@ -175,6 +175,10 @@ class EmailBatch:
             except RenderError as exc:
                 outcomes[p.item.id] = Outcome.give_up(str(exc))
                 self.log.note("failed", p.order.order_number, p.item.event, str(exc))
+            except Exception as exc:  # a bug on one order must not hold up the batch
+                error = f"rendering failed: {type(exc).__name__}: {exc}"
+                outcomes[p.item.id] = self._retry(error)
+                self.log.note("retried", p.order.order_number, p.item.event, error)
 
     def _send(self, planned: list[_Planned], outcomes: dict[int, Outcome]) -> None:
         if not planned:
@@ -199,6 +203,13 @@ class EmailBatch:
                     except PermanentMailError as exc:
                         outcomes[p.item.id] = Outcome.give_up(str(exc))
                         self.log.note("failed", number, event, str(exc))
+                        continue
+                    except Exception as exc:
+                        # Unexpected: record it on this row and go on, so that the rows
+                        # sent already are marked done (no second email for them).
+                        error = f"{type(exc).__name__}: {exc}"
+                        outcomes[p.item.id] = self._retry(error)
+                        self.log.note("retried", number, event, error)
                         continue
                     else:
                         outcomes[p.item.id] = Outcome.done()

@@ -193,6 +193,8 @@ class SmtpSender:
             if exc.smtp_code == 421:
                 self._drop()
             raise classify(exc.smtp_code, exc.smtp_error, "message refused") from exc
+        except smtplib.SMTPNotSupportedError as exc:  # e.g. an address needing SMTPUTF8
+            raise PermanentMailError(f"the server cannot take this message: {exc}") from exc
         if refused:  # some recipients accepted, some not: report the first refusal
             code, answer = next(iter(refused.values()))
             raise classify(code, answer, "recipient refused")
