@@ -40,7 +40,7 @@ def push_to_channels(seller: str | None = None) -> dict[str, int]:
         "unchanged": sum(stats.unchanged.values()),
         "retried": total.retried,
         "dead": total.dead,
-        "requests": stats.requests,
+        "attempts": stats.attempts,
         "rate_limited": stats.rate_limited,
     }
     channels = sorted({*stats.pushed, *stats.unchanged, *stats.failed})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -16,59 +15,27 @@ from dataclasses import dataclass, field
 
 from adapters.channels.base import SalesChannel
 from oms.connection import ChannelConnection
-from tasks.channels_stream import with_read_retries
+from tasks.channels_http import Pacer, wrap_client
 
 
 @contextmanager
-def open_channel(conn: ChannelConnection) -> Iterator[SalesChannel]:
-    """The adapter of `conn` over one keep-alive client, closed at the end of the block."""
+def open_channel(
+    conn: ChannelConnection, retry_reads: bool = False
+) -> Iterator[tuple[SalesChannel, Pacer]]:
+    """The adapter of `conn` over one keep-alive client paced at the connection's rate limit,
+    and its pacer; closed at the end of the block. retry_reads: GETs retry transient failures."""
     from adapters.channels.registry import channel_for
     from adapters.secrets import http_client, resolve_secret
 
     secret = resolve_secret(conn.credentials_ref)
     with http_client(conn) as client:
-        yield channel_for(conn, client, secret.get_secret_value())
+        pacer = wrap_client(client, conn.options.rate_limit_per_second, retry_reads)
+        yield channel_for(conn, client, secret.get_secret_value()), pacer
 
 
-@contextmanager
-def open_channel_for_reading(conn: ChannelConnection) -> Iterator[SalesChannel]:
-    """As open_channel, with reads (GET) retried in the transport on transient failures."""
-    from adapters.channels.registry import channel_for
-    from adapters.secrets import http_client, resolve_secret
-
-    secret = resolve_secret(conn.credentials_ref)
-    with http_client(conn) as client:
-        with_read_retries(client)
-        yield channel_for(conn, client, secret.get_secret_value())
-
-
-class Pacer:
-    """Evenly spaced request slots at `rate` per second, shared by a connection's workers.
-
-    A 429's Retry-After pauses every worker of the connection, not just the one that
-    got it, so that a burst of 429s does not follow the first.
-    """
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self._next = time.monotonic()
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            time.sleep(slot - now)
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self._next = max(self._next, time.monotonic() + max(0.0, seconds))
-
-
-# Pace a little under the channel's limit: its clock and ours do not tick together.
-PACE_SHARE = 0.97
+def open_for_reading(conn: ChannelConnection) -> AbstractContextManager[tuple[SalesChannel, Pacer]]:
+    """open_channel with reads retried in the transport (for paging)."""
+    return open_channel(conn, retry_reads=True)
 
 
 @dataclass
@@ -86,7 +53,7 @@ def workers_for(rate: float) -> int:
     return min(32, max(2, math.ceil(rate / 2)))
 
 
-Opener = Callable[[ChannelConnection], AbstractContextManager[SalesChannel]]
+Opener = Callable[[ChannelConnection], AbstractContextManager[tuple[SalesChannel, Pacer]]]
 
 
 @dataclass
@@ -101,13 +68,13 @@ class Links:
     def get(self, conn: ChannelConnection) -> Link:
         with self._lock:
             if conn.id not in self._open:
-                channel = self.stack.enter_context(self.opener(conn))
+                channel, pacer = self.stack.enter_context(self.opener(conn))
                 rate = conn.options.rate_limit_per_second
                 workers = ThreadPoolExecutor(
                     workers_for(rate), thread_name_prefix=f"push-{conn.name}"
                 )
                 self.stack.callback(workers.shutdown)
-                self._open[conn.id] = Link(conn, channel, Pacer(rate * PACE_SHARE), workers)
+                self._open[conn.id] = Link(conn, channel, pacer, workers)
             return self._open[conn.id]
 
     def close(self) -> None:

@@ -41,10 +41,10 @@ class RetryPolicy:
     """How hard one event is tried inside a batch before it goes back to the outbox."""
 
     tries: int = 4
-    base: float = 0.2  # seconds
-    cap: float = 5.0
+    base: float = 0.1  # seconds
+    cap: float = 2.0  # a batch waits for its slowest order: keep the tail short
     longest_wait: float = 30.0  # a longer Retry-After goes back to the outbox instead
-    later: float = 5.0  # seconds before a handed-back row is tried again
+    later: float = 2.0  # seconds before a handed-back row is tried again
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential back-off for the `attempt`-th retry (1, 2, ...)."""
@@ -57,12 +57,12 @@ DEFAULT_POLICY = RetryPolicy()
 @dataclass
 class PushStats:
     """Per connection: pushed (the channel changed), unchanged (already so / no-op),
-    failed (handed back or parked); plus requests sent and 429s received."""
+    failed (handed back or parked); plus attempts (adapter calls) and 429s received."""
 
     pushed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     failed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    requests: int = 0
+    attempts: int = 0
     rate_limited: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,7 +72,7 @@ class PushStats:
 
     def tick(self, rate_limited: bool = False) -> None:
         with self._lock:
-            self.requests += 1
+            self.attempts += 1
             self.rate_limited += int(rate_limited)
 
 
@@ -83,8 +83,7 @@ def push_one(
     name = link.conn.name
     last: RetryableChannelError | None = None
     for attempt in range(1, policy.tries + 1):
-        link.pacer.wait()
-        try:
+        try:  # the client's transport paces every request to the connection's rate limit
             result = link.channel.apply(item, order)
         except RateLimited as exc:
             stats.tick(rate_limited=True)

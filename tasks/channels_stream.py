@@ -1,73 +1,18 @@
-"""Reading a connection's changed orders page by page, across transient failures.
+"""Reading a connection's changed orders page by page, across failures.
 
 `PageStream` walks `channel.pages(since)`. When a page request fails for good
 (after the transport's own retries), the walk is dead; the next `next_page()`
 starts a new walk from the last committed cursor minus the safety window, so
 nothing between the cursor and the failure is skipped and nothing committed is
 lost. Reading pages twice is harmless (the upsert is idempotent).
-
-`RetryingTransport` retries reads (GET) on 429 / 5xx / timeouts / dropped
-connections with exponential back-off and full jitter, honouring Retry-After:
-paging a large shop through a flaky API must not restart the walk on every
-glitch. Writes are never retried here: the push decides that, per event.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterator
 
-import httpx
-
 from adapters.channels.base import OrderPage, SalesChannel
-from adapters.channels.http import parse_retry_after
 from oms.ingest import later_cursor, since_for
-
-READ_TRIES = 6
-BASE_DELAY = 0.1
-MAX_DELAY = 5.0
-LONGEST_RETRY_AFTER = 60.0
-
-
-class RetryingTransport(httpx.BaseTransport):
-    """Retry idempotent reads on transient failures; everything else passes through once."""
-
-    def __init__(self, inner: httpx.BaseTransport, tries: int = READ_TRIES) -> None:
-        self.inner = inner
-        self.tries = tries
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method != "GET":
-            return self.inner.handle_request(request)
-        for attempt in range(1, self.tries + 1):
-            last = attempt == self.tries
-            try:
-                response = self.inner.handle_request(request)
-            except (httpx.TimeoutException, httpx.TransportError):
-                if last:
-                    raise
-                time.sleep(random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2**attempt)))
-                continue
-            if last or not (response.status_code == 429 or response.status_code >= 500):
-                return response
-            wait = parse_retry_after(response.headers.get("Retry-After"))
-            response.close()
-            if wait is None:
-                wait = random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2**attempt))
-            time.sleep(min(wait, LONGEST_RETRY_AFTER))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def with_read_retries(client: httpx.Client) -> httpx.Client:
-    """Give `client` the retrying transport for its reads (keeps its pool and timeouts)."""
-    inner = client._transport
-    if not isinstance(inner, RetryingTransport):
-        client._transport = RetryingTransport(inner)
-    return client
 
 
 class PageStream:

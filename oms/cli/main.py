@@ -34,6 +34,7 @@ PLUGINS: tuple[str, ...] = (
     "adapters.erp.cli",
     "documents.cli",
     "adapters.channels.cli",
+    "flows.cli_channels",
 )
 
 

@@ -14,6 +14,7 @@ from oms.model import Tracking
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
 from oms.store.schema import OutboxRow
+from tasks.channels_http import Pacer
 from tasks.channels_links import Links
 from tasks.channels_push import PushStats, RetryPolicy, push_items
 from tests.factories import SellerSetup, import_orders, make_order
@@ -33,7 +34,7 @@ def push_all(
 ) -> tuple[DrainReport, PushStats]:
     """Drain the channel outbox as push_to_channels does, until nothing is left to try."""
     total, stats = DrainReport(), PushStats()
-    with Links(opener=lambda conn: nullcontext(channel)) as links:
+    with Links(opener=lambda conn: nullcontext((channel, Pacer(500)))) as links:
         for _ in range(rounds):
             report = drain(
                 engine,
