@@ -88,3 +88,15 @@ def test_without_its_invoice_the_chosen_email_waits_instead_of_going_out_bare(
     assert send_all(engine, with_invoices(engine, smtp_server)).done == 1
     (msg,) = smtp_server.recorder.messages
     assert len(list(msg.iter_attachments())) == 1
+
+
+def test_on_cancelled_only_an_invoice_issued_already_is_attached(
+    engine: Engine, shop: SellerSetup, smtp_server: SmtpServer
+) -> None:
+    seller = set_notifications(engine, shop.seller, attach_invoice_on="cancelled")
+    import_orders(engine, shop, [make_order(1)])
+    actions.cancel(engine, seller, ["1001"], reason="Bestellung doppelt")  # open: no invoice
+    assert send_all(engine, with_invoices(engine, smtp_server)).done == 1
+    (msg,) = smtp_server.recorder.messages
+    assert msg["X-Sales-Scaler-Event"] == "cancelled"
+    assert list(msg.iter_attachments()) == []
