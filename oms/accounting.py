@@ -74,10 +74,9 @@ class Booking:
         if self.balance != ZERO:
             raise UnbalancedBooking(f"{self.voucher}: debits - credits = {self.balance}")
         for line in self.lines:
-            if min(line.debit, line.credit) < ZERO or line.debit != to_cents(line.debit):
-                raise UnbalancedBooking(f"{self.voucher}: bad amount on {line.account}")
-            if line.credit != to_cents(line.credit):
-                raise UnbalancedBooking(f"{self.voucher}: bad amount on {line.account}")
+            for amount in (line.debit, line.credit):
+                if amount < ZERO or amount != to_cents(amount):
+                    raise UnbalancedBooking(f"{self.voucher}: {amount} on {line.account}")
 
     @property
     def balance(self) -> Decimal:

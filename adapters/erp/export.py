@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Engine
 
 from adapters.erp.base import LedgerExporter
+from oms.accounting import ExportOutcome
 from oms.seller import Seller
 from oms.store import accounting_exports as exports
 from oms.store.db import transaction
@@ -52,7 +53,11 @@ def export_batch(
         )
     if not items:
         return None, {}
-    outcomes = exporter.export(items[0].batch, items)
+    try:
+        outcomes = exporter.export(items[0].batch, items)
+    except Exception as exc:  # the exporter broke as a whole: retry all, look before posting
+        why = f"{type(exc).__name__}: {exc}"
+        outcomes = {i.stored.id: ExportOutcome.retry(why, uncertain=True) for i in items}
     with transaction(engine) as session:
         counts = exports.record(session, items, outcomes, max_attempts)
     return items[0].batch, counts

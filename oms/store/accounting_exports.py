@@ -43,7 +43,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def queue_new(session: Session, seller_id: int, target: str) -> int:
+def queue_new(session: Session, seller_id: int, target: str) -> None:
     """Add a pending export row for every booking of the seller that has none for `target`."""
     now = _now()
     missing = select(
@@ -71,7 +71,7 @@ def queue_new(session: Session, seller_id: int, target: str) -> int:
     ]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(exports).from_select(columns, missing).on_conflict_do_nothing()
-    return rowcount(session.execute(stmt))
+    session.execute(stmt)
 
 
 def claim(
