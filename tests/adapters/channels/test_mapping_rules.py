@@ -15,69 +15,7 @@ from adapters.channels.fakes.shopify import FakeShopify
 from adapters.channels.fakes.woocommerce import FakeWooCommerce
 from adapters.channels.registry import split_payload
 from oms.status import OrderStatus
-
-
-def mirakl_order(**changes: Any) -> dict[str, Any]:
-    """An OR11 order as the Mirakl seller API documents it (amounts are JSON numbers)."""
-    order: dict[str, Any] = {
-        "order_id": "GAL-778-A",
-        "commercial_id": "GAL-778",
-        "created_date": "2026-11-20T09:15:00.000Z",
-        "last_updated_date": "2026-11-20T09:16:00.000Z",
-        "order_state": "WAITING_ACCEPTANCE",
-        "currency_iso_code": "CHF",
-        "order_tax_mode": "TAX_INCLUDED",
-        "customer": {
-            "firstname": "Chloé",
-            "lastname": "Favre",
-            "locale": "fr_CH",
-            "billing_address": {
-                "firstname": "Chloé",
-                "lastname": "Favre",
-                "street_1": "Rue du Marché 4",
-                "zip_code": "1204",
-                "city": "Genève",
-                "country_iso_code": "CHE",
-            },
-            "shipping_address": {
-                "firstname": "Chloé",
-                "lastname": "Favre",
-                "street_1": "Rue du Marché 4",
-                "zip_code": "1204",
-                "city": "Genève",
-                "country_iso_code": "LIE",
-            },
-        },
-        "customer_notification_email": "x1@notify.example",
-        "total_price": 64.8,
-        "order_lines": [
-            {
-                "order_line_id": "GAL-778-A-1",
-                "order_line_state": "WAITING_ACCEPTANCE",
-                "offer_sku": "MUG-01",
-                "product_title": "Tasse &laquo;Matterhorn&raquo;",
-                "quantity": 2,
-                "price_unit": 19.9,
-                "price": 39.8,
-                "shipping_price": 7.0,
-                "taxes": [{"amount": 2.98, "code": "MWST-8.1", "rate": 8.1}],
-                "shipping_taxes": [{"amount": 0.52, "code": "MWST-8.1", "rate": 8.1}],
-            },
-            {
-                "order_line_id": "GAL-778-A-2",
-                "order_line_state": "WAITING_ACCEPTANCE",
-                "offer_sku": "TEA-100",
-                "product_title": "Tee",
-                "quantity": 2,
-                "price_unit": 9.0,
-                "price": 18.0,
-                "shipping_price": 0,
-                "taxes": [{"amount": 0.46, "code": "MWST-2.6"}],
-            },
-        ],
-    }
-    order.update(changes)
-    return order
+from tests.adapters.channels.support import mirakl_order
 
 
 def test_mirakl_line_price_is_unit_times_quantity_and_countries_become_alpha_2() -> None:

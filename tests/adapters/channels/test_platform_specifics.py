@@ -14,8 +14,14 @@ from adapters.channels.mirakl import MiraklChannel
 from adapters.channels.registry import channel_for
 from adapters.channels.shopify import ShopifyChannel
 from oms.status import OrderStatus
-from tests.adapters.channels.support import TRACKING, TRACKING_PAYLOAD, connection_to, item, stored
-from tests.adapters.channels.test_mapping_rules import mirakl_order
+from tests.adapters.channels.support import (
+    TRACKING,
+    TRACKING_PAYLOAD,
+    connection_to,
+    item,
+    mirakl_order,
+    stored,
+)
 
 
 def test_shopify_reports_the_leaky_bucket_it_was_told() -> None:
