@@ -167,10 +167,15 @@ def payment_account(order: Order, accounts: ChartOfAccounts) -> str:
 
 
 def payment_booking(
-    order: Order, accounts: ChartOfAccounts, paid_on: date, reference: str
+    order: Order,
+    accounts: ChartOfAccounts,
+    paid_on: date,
+    reference: str,
+    amount: Decimal | None = None,
 ) -> Booking | None:
-    """Bank or clearing against receivables, for what the invoice asks."""
-    total = invoice_total(order)
+    """Bank or clearing against receivables, for what the invoice asks (`amount`: the
+    booked invoice's total, when there is one, so that the receivable settles exactly)."""
+    total = invoice_total(order) if amount is None else amount
     if not total:
         return None
     via = "Bank" if order.payment.method is PaymentMethod.INVOICE else order.connection_name

@@ -187,14 +187,15 @@ def _book_one(
         issued = issued if issued.tzinfo else issued.replace(tzinfo=UTC)
         booking = invoice_booking(order, seller.accounts, number, local_date(issued, seller))
     elif item.event == Event.PAID:
-        invoice = session.scalar(
-            select(BookingRow.reference).where(
+        invoice = session.execute(
+            select(BookingRow.reference, BookingRow.total).where(
                 BookingRow.seller_id == seller.id,
                 BookingRow.order_id == order.id,
                 BookingRow.kind == BookingKind.INVOICE.value,
             )
-        )
-        booking = payment_booking(order, seller.accounts, on, invoice or order.order_number)
+        ).first()
+        reference, amount = invoice if invoice else (order.order_number, None)
+        booking = payment_booking(order, seller.accounts, on, reference, amount)
     elif item.event == Event.CANCELLED:
         booking = None  # what to undo is decided below, from the bookings that exist
     else:

@@ -91,3 +91,17 @@ def test_handling_the_same_outbox_rows_twice_books_once(engine: Engine, shop: Se
     with transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(BookingRow)) == 2
     assert set(balances(engine, shop.seller.id).values()) == {Decimal(0)}
+
+
+def test_a_payment_settles_the_booked_invoice_even_when_the_channel_changed_the_order_since(
+    engine: Engine, shop: SellerSetup
+) -> None:
+    import_orders(engine, shop, [make_order(5, payment=INVOICE)])
+    actions.confirm(engine, shop.seller, ["1005"])
+    issue_invoice(engine, shop.seller, "1005", "R-2026-00005")
+    assert book_all(engine).done == 1
+    import_orders(engine, shop, [make_order(5, payment=INVOICE, shipping="9.00")])  # +2.00
+    actions.mark_paid(engine, shop.seller, ["1005"])
+    assert book_all(engine).done == 1
+    assert balances(engine, shop.seller.id)[("1100", "CHF")] == 0
+    assert balances(engine, shop.seller.id)[("1020", "CHF")] == Decimal("51.90")
