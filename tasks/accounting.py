@@ -61,6 +61,7 @@ def export_batch_task(
         exporter,
         batch_size=s.accounting_batch_size,
         max_attempts=s.outbox_max_attempts,
+        lease_seconds=s.outbox_lease_seconds,
     )
 
 

@@ -63,7 +63,15 @@ def export(
             for s in chosen:
                 day = since.date() if since else None
                 reports.append(
-                    export_pending(eng, s, exporter, settings.accounting_batch_size, since=day)
+                    export_pending(
+                        eng,
+                        s,
+                        exporter,
+                        settings.accounting_batch_size,
+                        settings.outbox_max_attempts,
+                        since=day,
+                        lease_seconds=settings.outbox_lease_seconds,
+                    )
                 )
     except ExportError as exc:
         raise fail(str(exc)) from None

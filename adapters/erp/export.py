@@ -71,11 +71,14 @@ def export_pending(
     max_attempts: int = 8,
     since: date | None = None,
     max_batches: int = 100,
+    lease_seconds: int = 300,
 ) -> ExportReport:
     """Export what is ready, batch by batch, until nothing is (or `max_batches`)."""
     report = ExportReport(exporter.target, seller.slug)
     for _ in range(max_batches):
-        batch, counts = export_batch(engine, seller, exporter, batch_size, max_attempts, since)
+        batch, counts = export_batch(
+            engine, seller, exporter, batch_size, max_attempts, since, lease_seconds
+        )
         if batch is None:
             break
         report.batches.append(batch)
