@@ -105,6 +105,20 @@ def _tax(lines: Any, field: str) -> tuple[Decimal, Decimal]:
     return amount, rate
 
 
+def _discount(li: dict[str, Any], field: str) -> Decimal:
+    """A line's discount: its discount_allocations (current API), else total_discount (older)."""
+    allocations = li.get("discount_allocations")
+    if allocations:
+        return sum(
+            (
+                money_or_zero(a.get("amount"), f"{field}.discount_allocations[{i}].amount")
+                for i, a in enumerate(allocations)
+            ),
+            Decimal(0),
+        )
+    return money_or_zero(li.get("total_discount"), f"{field}.total_discount")
+
+
 def _status(o: dict[str, Any]) -> str:
     if o.get("cancelled_at"):
         return "cancelled"
@@ -150,7 +164,7 @@ def map_order(
         line_tax, rate = _tax(li.get("tax_lines"), f"{f}.tax_lines")
         if not li.get("tax_lines"):
             rate = order_rate if len(o.get("tax_lines") or []) <= 1 else Decimal(0)
-        gross = price * qty - money_or_zero(li.get("total_discount"), f"{f}.total_discount")
+        gross = price * qty - _discount(li, f)
         unit = price
         if not taxes_included and line_tax:
             gross += line_tax

@@ -101,8 +101,10 @@ def _rates(o: dict[str, Any]) -> dict[str, Decimal | None]:
     return found
 
 
-def _line(li: dict[str, Any], i: int, rates: dict[str, Decimal | None]) -> dict[str, Any]:
-    f = f"line_items[{i}]"
+def _line(
+    li: dict[str, Any], i: int, rates: dict[str, Decimal | None], where: str = "line_items"
+) -> dict[str, Any]:
+    f = f"{where}[{i}]"
     qty = quantity(li.get("quantity"), f"{f}.quantity")
     net = money(li.get("total"), f"{f}.total")  # always without tax, even when prices include it
     tax = money_or_zero(li.get("total_tax"), f"{f}.total_tax")
@@ -161,6 +163,13 @@ def map_order(
     lines = [_line(li, i, rates) for i, li in enumerate(o.get("line_items") or [])]
     if not lines:
         raise MappingError(f"{what}: no line items")
+    # Fees (an invoice surcharge, a packaging fee) are billed like lines; a negative
+    # "fee" is a discount that the order total already holds.
+    lines += [
+        _line({**fee, "quantity": 1, "sku": ""}, i, rates, "fee_lines")
+        for i, fee in enumerate(o.get("fee_lines") or [])
+        if money_or_zero(fee.get("total"), f"fee_lines[{i}].total") > 0
+    ]
     billing = _address(o.get("billing"), "billing")
     shipping_raw = o.get("shipping") or {}
     delivery = _address(shipping_raw, "shipping") if shipping_raw.get("address_1") else billing

@@ -108,7 +108,7 @@ class FakeWooCommerce(FakeServer):
             "postcode": s.postal_code,
             "country": "CH",
         }
-        taxes: dict[Decimal, Decimal] = {}
+        taxes: dict[Decimal, Decimal] = {Decimal("8.1"): Decimal(0)}  # shipping is taxed at 8.1
         items = []
         for k, line in enumerate(s.lines):
             net, tax = line.gross - line.tax, line.tax

@@ -179,3 +179,35 @@ def test_payloads_split_from_wrappers_lists_and_single_objects() -> None:
     with pytest.raises(MappingError, match="item 1"):
         split_payload("shopify", [one, 3])
     assert FakeMirakl().render(_sample())[0].endswith("-A")
+
+
+def test_woocommerce_fees_are_billed_as_lines_and_negative_fees_are_left_to_the_total() -> None:
+    raw = woo_order()
+    raw["fee_lines"] = [
+        {
+            "id": 1,
+            "name": "Rechnungsgebühr",
+            "total": "4.63",
+            "total_tax": "0.37",
+            "taxes": [{"id": 1, "total": "0.37"}],
+        },
+        {"id": 2, "name": "Treuerabatt", "total": "-2.00", "total_tax": "0.00", "taxes": []},
+    ]
+    o = woocommerce.map_order(raw)
+    fee = o.lines[-1]
+    assert (fee.name, fee.quantity, fee.total, fee.vat_rate) == (
+        "Rechnungsgebühr",
+        1,
+        Decimal("5.00"),
+        Decimal("8.1"),
+    )
+    assert len(o.lines) == len(raw["line_items"]) + 1
+    assert o.total == Decimal(raw["total"])  # as given
+
+
+def test_shopify_line_discounts_come_from_discount_allocations() -> None:
+    raw = shopify_order()
+    line = raw["line_items"][0]
+    line["discount_allocations"] = [{"amount": "1.00"}, {"amount": "0.50"}]
+    mapped = shopify.map_order(raw).lines[0]
+    assert mapped.total == Decimal(line["price"]) * line["quantity"] - Decimal("1.50")
