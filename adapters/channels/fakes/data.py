@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -57,11 +58,11 @@ class SampleLine:
     unit_price: Decimal  # incl. VAT
     vat_rate: Decimal
 
-    @property
+    @cached_property
     def gross(self) -> Decimal:
         return self.unit_price * self.quantity
 
-    @property
+    @cached_property
     def tax(self) -> Decimal:
         return vat_of_gross(self.gross, self.vat_rate)
 
@@ -81,19 +82,19 @@ class SampleOrder:
     invoice: bool  # pays later, by invoice
     shipping: Decimal = SHIPPING
 
-    @property
+    @cached_property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
-    @property
+    @cached_property
     def total(self) -> Decimal:
         return sum((line.gross for line in self.lines), Decimal(0)) + self.shipping
 
-    @property
+    @cached_property
     def shipping_tax(self) -> Decimal:
         return vat_of_gross(self.shipping, SHIPPING_RATE)
 
-    @property
+    @cached_property
     def total_tax(self) -> Decimal:
         return sum((line.tax for line in self.lines), Decimal(0)) + self.shipping_tax
 
