@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -71,6 +72,12 @@ def received(proc: subprocess.Popen[str]) -> int:
     return int(proc.stdout.readline())
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -120,6 +127,9 @@ def orders(n: int) -> list[Order]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--emails", type=int, default=1000)
+    parser.add_argument(
+        "--baseline-emails", type=int, default=250, help="emails sent one connection each"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -152,15 +162,17 @@ def main() -> None:
         def sender() -> SmtpSender:
             return SmtpSender("127.0.0.1", port, security="none", timeout=30)
 
-        cpu = time.process_time()
+        cpu, server_cpu = time.process_time(), cpu_seconds(server.pid)
         with stopwatch() as reused, sender() as s:
             for m in messages:
                 s.send(m)
         client_cpu = time.process_time() - cpu
+        server_cpu = cpu_seconds(server.pid) - server_cpu
         connections_reused = s.connections
         after_reused = received(server)
+        k = min(n, args.baseline_emails)  # the slow baseline on a sample keeps the run short
         with stopwatch() as per_email:
-            for m in messages:
+            for m in messages[:k]:
                 with sender() as one:
                     one.send(m)
         total = received(server)
@@ -168,9 +180,9 @@ def main() -> None:
         assert server.stdin is not None
         server.stdin.close()
         server.wait(10)
-    assert after_reused == n and total == 2 * n, f"the server got {after_reused}, {total}"
+    assert after_reused == n and total == n + k, f"the server got {after_reused}, {total}"
 
-    rate, base = n / reused(), n / per_email()
+    rate, base = n / reused(), k / per_email()
     ratio = rate / base
     write(
         "emails",
@@ -180,7 +192,7 @@ def main() -> None:
                 value=rate,
                 unit="emails/s",
                 baseline=base,
-                baseline_name="one SMTP connection per email",
+                baseline_name=f"one SMTP connection per email ({k} emails)",
                 goal="ratio >= 5 and >= 200 emails/s",
                 ratio=ratio,
                 met=ratio >= 5 and rate >= 200,
@@ -191,11 +203,17 @@ def main() -> None:
                 unit="emails/s",
             ),
             Figure(
+                name="one reused connection, the aiosmtpd server's side only (server CPU)",
+                value=n / max(server_cpu, 1e-9),
+                unit="emails/s",
+            ),
+            Figure(
                 name="rendering (text + HTML + attachment)", value=n / rendering(), unit="emails/s"
             ),
         ],
         extra={
             "emails": n,
+            "baseline_emails": k,
             "message_bytes": size,
             "connections_in_reused_run": connections_reused,
             "server": "aiosmtpd in its own process on 127.0.0.1",
