@@ -36,3 +36,21 @@ def test_both_ways_of_concatenating_keep_every_page_in_order() -> None:
         texts.append([p.extract_text() for p in pages])
     assert texts[0] == texts[1]
     assert ["X-1001" in texts[0][0], "X-1002" in texts[0][1], "X-1003" in texts[0][2]] == [True] * 3
+
+
+def test_a_long_invoice_moves_its_qr_bill_to_the_last_page_and_numbers_its_pages() -> None:
+    import pypdfium2
+    import zxingcpp
+
+    s = seller()
+    order = sample_order(s, number="2001", language="de", lines=40)
+    pdf = render_job(RenderJob(s, order, "invoice", "R-2026-00042", date(2026, 11, 29))).pdf
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) == 2
+    assert "Seite 1 / 2" in pages[0].extract_text() and "Seite 2 / 2" in pages[1].extract_text()
+    assert "Zahlteil" not in pages[0].extract_text() and "Zahlteil" in pages[1].extract_text()
+    document = pypdfium2.PdfDocument(pdf)
+    found = [
+        len(zxingcpp.read_barcodes(document[i].render(scale=200 / 72).to_pil())) for i in (0, 1)
+    ]
+    assert found == [0, 1]
