@@ -6,7 +6,7 @@ import os
 import shutil
 from collections.abc import Callable
 
-from demo import accounting, core, documents, emails
+from demo import accounting, automations, core, documents, emails
 from demo.context import DEMO_DIR, DemoContext
 from oms.store.db import engine_for
 from oms.store.migrate import upgrade
@@ -18,6 +18,7 @@ STEPS: list[Step] = [
     core.create_sellers,
     core.import_orders,
     core.walk_orders,
+    automations.run_automations,
     documents.render_documents,
     emails.send_emails,
     core.show_orders,

@@ -6,12 +6,30 @@ few seconds); with it, the run shows up in that server's UI like any other.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import os
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
 
 from oms.cli.common import SellerOption, console, fail, handle_errors, print_json
+
+
+@contextlib.contextmanager
+def patient_prefect() -> Iterator[None]:
+    """Give Prefect's temporary API 120 s to start (default 20 s) unless the user chose."""
+    from prefect.settings import (
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS as TIMEOUT,
+    )
+    from prefect.settings import temporary_settings
+
+    if "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" in os.environ:
+        yield
+        return
+    with temporary_settings({TIMEOUT: max(TIMEOUT.value(), 120)}):
+        yield
 
 
 def _names() -> dict[str, Any]:
@@ -62,7 +80,7 @@ def run(
     console.print(f"running {spec.name} {params or ''}".rstrip())
     from prefect import tags
 
-    with tags("cli"):
+    with tags("cli"), patient_prefect():
         result = flow(**params)
     print_json(result)
 
