@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,10 +77,14 @@ def render_jobs(jobs: Sequence[RenderJob], workers: int | None = None) -> Iterat
     """Each job's Rendered (or its error message), in the order given."""
     cpus = workers or min(2, os.cpu_count() or 1)
     if cpus > 1 and len(jobs) >= POOL_FROM:
+        global _pool
         futures = [_shared_pool(cpus).submit(render_job, job) for job in jobs]
         for future in futures:
             try:
                 yield future.result()
+            except BrokenProcessPool as exc:
+                _pool = None  # a worker died (e.g. out of memory): the next call starts afresh
+                yield f"{type(exc).__name__}: {exc}"
             except Exception as exc:
                 yield f"{type(exc).__name__}: {exc}"
         return

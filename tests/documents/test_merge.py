@@ -54,3 +54,18 @@ def test_a_long_invoice_moves_its_qr_bill_to_the_last_page_and_numbers_its_pages
         len(zxingcpp.read_barcodes(document[i].render(scale=200 / 72).to_pil())) for i in (0, 1)
     ]
     assert found == [0, 1]
+
+
+def test_a_large_batch_renders_in_a_pool_of_processes_in_the_order_given() -> None:
+    from documents.service import POOL_FROM, render_jobs
+
+    s = seller()
+    jobs = [
+        RenderJob(
+            s, sample_order(s, number=str(3000 + i)), "delivery_note", f"L-{i}", date(2026, 11, 29)
+        )
+        for i in range(POOL_FROM)
+    ]
+    results = list(render_jobs(jobs, workers=2))
+    assert [getattr(r, "number", r) for r in results] == [f"L-{i}" for i in range(POOL_FROM)]
+    assert all(getattr(r, "pdf", b"")[:5] == b"%PDF-" for r in results)
