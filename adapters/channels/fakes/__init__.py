@@ -13,7 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import Any, cast
 
-from adapters.channels.fakes.server import Counters, FakeServer, Faults, Write
+from adapters.channels.fakes.faults import Counters, Faults, Write
+from adapters.channels.fakes.server import FakeServer
 
 FakeChannel = FakeServer
 
