@@ -105,3 +105,14 @@ def json_of(response: httpx.Response) -> Any:
     except ValueError as exc:
         where = _where(response.request.method, response.request.url)
         raise RetryableChannelError(f"{where}: {response.status_code} body is not JSON") from exc
+
+
+def json_as(response: httpx.Response, kind: type[dict[str, Any]] | type[list[Any]]) -> Any:
+    """The JSON body, which must be an object (dict) or an array (list): else the answer is not
+    what the platform documents, and retrying will not change that."""
+    body = json_of(response)
+    if not isinstance(body, kind):
+        where = _where(response.request.method, response.request.url)
+        shape = "object" if kind is dict else "array"
+        raise PermanentChannelError(f"{where}: expected a JSON {shape}, got {type(body).__name__}")
+    return body

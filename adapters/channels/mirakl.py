@@ -30,7 +30,7 @@ from adapters.channels.base import (
     RetryableChannelError,
 )
 from adapters.channels.countries import alpha2
-from adapters.channels.http import json_of, request
+from adapters.channels.http import json_as, json_of, request
 from adapters.channels.mapping import (
     build,
     join_name,
@@ -254,14 +254,15 @@ class MiraklChannel:
         raise PermanentChannelError(f"unknown channel event {item.event!r}")
 
     def _order(self, oid: str) -> dict[str, Any]:
-        body = json_of(
+        body = json_as(
             request(
                 self.client,
                 "GET",
                 f"{self._api}/orders",
                 params={"order_ids": oid},
                 headers=self._headers,
-            )
+            ),
+            dict,
         )
         found: list[dict[str, Any]] = [
             o for o in body.get("orders") or [] if o.get("order_id") == oid

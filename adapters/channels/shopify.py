@@ -32,7 +32,7 @@ from adapters.channels.base import (
     PermanentChannelError,
     PushResult,
 )
-from adapters.channels.http import json_of, request
+from adapters.channels.http import json_as, json_of, request
 from adapters.channels.mapping import (
     build,
     cents,
@@ -298,7 +298,7 @@ class ShopifyChannel:
     def _get(self, path: str) -> Any:
         response = request(self.client, "GET", f"{self._api}/{path}", headers=self._headers)
         self.last_call_limit = call_limit(response.headers) or self.last_call_limit
-        return json_of(response)
+        return json_as(response, dict)
 
     def _post(
         self, path: str, body: dict[str, Any], accept: tuple[int, ...] = ()

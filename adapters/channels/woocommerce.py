@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from adapters.channels.base import MappingError, OrderPage, PermanentChannelError, PushResult
-from adapters.channels.http import json_of, request
+from adapters.channels.http import json_as, json_of, request
 from adapters.channels.mapping import (
     build,
     join_name,
@@ -306,8 +306,8 @@ class WooCommerceChannel:
                 return PushResult(False, "WooCommerce has no delivered status; nothing to send")
         raise PermanentChannelError(f"unknown channel event {item.event!r}")
 
-    def _get(self, path: str) -> Any:
-        return json_of(request(self.client, "GET", f"{self._api}/{path}", auth=self._auth))
+    def _get(self, path: str, kind: type[dict[str, Any]] | type[list[Any]] = dict) -> Any:
+        return json_as(request(self.client, "GET", f"{self._api}/{path}", auth=self._auth), kind)
 
     def _set_status(
         self, oid: str, status: str, from_: set[str], note: str, meta: dict[str, str] | None = None
@@ -334,7 +334,7 @@ class WooCommerceChannel:
         if _meta(self._get(f"orders/{oid}"), TRACKING_KEY) == wanted:
             return PushResult(False, "tracking already on WooCommerce")
         # Each step checks first, so a retry after a half-done attempt adds nothing twice.
-        notes = self._get(f"orders/{oid}/notes")
+        notes = self._get(f"orders/{oid}/notes", list)
         if not any(t.tracking_id in text(n.get("note")) for n in notes if isinstance(n, dict)):
             line = " ".join(x for x in (t.carrier or "", t.tracking_id, t.url or "") if x)
             request(
@@ -357,12 +357,13 @@ class WooCommerceChannel:
         url = f"{self.connection.base_url}/wp-json/wc-shipment-tracking/v3/orders/{oid}/shipment-trackings"
         response = request(self.client, "GET", url, auth=self._auth, accept=(404,))
         if response.status_code == 404:
-            if json_of(response).get("code") == "rest_no_route":  # the extension is not installed
+            body = json_of(response)
+            if isinstance(body, dict) and body.get("code") == "rest_no_route":  # not installed
                 self._has_extension = False
                 return
             raise PermanentChannelError(f"order {oid} not found on WooCommerce")
         self._has_extension = True
-        existing = json_of(response)
+        existing = json_as(response, list)
         if any(isinstance(e, dict) and e.get("tracking_number") == t.tracking_id for e in existing):
             return
         body = {

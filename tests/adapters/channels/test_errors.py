@@ -9,10 +9,13 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from adapters.channels import mirakl
 from adapters.channels.base import PermanentChannelError, RateLimited, RetryableChannelError
 from adapters.channels.http import parse_retry_after, request
 from adapters.channels.registry import channel_for
+from adapters.channels.shopify import ShopifyChannel
 from oms.connection import PLATFORM_KINDS, ChannelConnection
+from tests.adapters.channels.support import item, mirakl_order, stored
 
 Handler = Callable[[httpx.Request], httpx.Response]
 SECRETS = {"shopify": "shpat_k", "woocommerce": "ck_k:cs_k", "mirakl": "mkey"}
@@ -112,3 +115,22 @@ def test_error_messages_leave_out_the_query_string() -> None:
         )
     assert "cs_hidden" not in str(caught.value)
     assert str(caught.value) == "GET /wp-json/wc/v3/orders: 401 bad key"
+
+
+def test_an_answer_of_the_wrong_shape_is_permanent_not_a_crash() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=["not", "an", "order"])
+
+    conn = ChannelConnection(
+        name="c",
+        platform="shopify",
+        kind=PLATFORM_KINDS["shopify"],
+        base_url="https://s.example",
+        credentials_ref="env:K",
+    )
+    order = stored(mirakl.map_order(mirakl_order()))
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(PermanentChannelError, match="expected a JSON object, got list"):
+            ShopifyChannel(conn, client, "k").apply(item("cancelled"), order)
+        with pytest.raises(PermanentChannelError, match="no orders list"):
+            next(iter(ShopifyChannel(conn, client, "k").pages(None)))
