@@ -14,6 +14,7 @@ import base64
 import binascii
 import re
 import tomllib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -231,4 +232,9 @@ def render(
         name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{ctx['t']['invoice_file']}-{attachment.number}")
         msg.add_attachment(attachment.pdf, "application", "pdf", filename=f"{name}.pdf")
     msg["Content-Language"] = lang  # after the body: set_content moves Content-* headers
+    for part in msg.walk():
+        if part.is_multipart():
+            # "=_" never occurs in base64 or quoted-printable bodies, so the boundary is safe
+            # without the generator's search through the whole message for a collision.
+            part.set_boundary(f"=_ss_{uuid.uuid4().hex}")
     return msg
