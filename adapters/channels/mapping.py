@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any, ParamSpec, cast
 
 from pydantic import ValidationError
 
@@ -13,6 +15,7 @@ from adapters.channels.base import MappingError
 from oms.model import LANGUAGES, Language, NormalizedOrder
 
 CENT = Decimal("0.01")
+P = ParamSpec("P")
 
 
 def money(value: Any, field: str) -> Decimal:
@@ -125,3 +128,19 @@ def latest(stamps: Any, assume_utc: bool = False) -> str | None:
         except MappingError:
             continue
     return max(parsed).astimezone(UTC).isoformat() if parsed else None
+
+
+def refuses_odd_shapes(mapper: Callable[P, NormalizedOrder]) -> Callable[P, NormalizedOrder]:
+    """A mapper whose payload has an unexpected shape (a string where an object belongs, ...)
+    raises MappingError like any other unmappable payload, so that it is quarantined."""
+
+    @functools.wraps(mapper)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> NormalizedOrder:
+        try:
+            return mapper(*args, **kwargs)
+        except (AttributeError, TypeError, KeyError, IndexError) as exc:
+            raise MappingError(
+                f"the payload has an unexpected shape ({type(exc).__name__}: {exc})"
+            ) from exc
+
+    return wrapper

@@ -41,6 +41,7 @@ from adapters.channels.mapping import (
     opt_text,
     quantity,
     rate_percent,
+    refuses_odd_shapes,
     require_dict,
     text,
     timestamp,
@@ -128,6 +129,7 @@ def _line(li: dict[str, Any], i: int, tax_included: bool) -> tuple[dict[str, Any
     return line, shipping
 
 
+@refuses_odd_shapes
 def map_order(
     raw: dict[str, Any],
     default_language: Language | None = None,

@@ -44,6 +44,7 @@ from adapters.channels.mapping import (
     opt_text,
     quantity,
     rate_percent,
+    refuses_odd_shapes,
     require_dict,
     text,
     timestamp,
@@ -143,6 +144,7 @@ def _payment(o: dict[str, Any], invoice_methods: list[str]) -> dict[str, Any]:
     return {"method": "invoice" if pays_later else "prepaid", "paid": financial in PAID}
 
 
+@refuses_odd_shapes
 def map_order(
     raw: dict[str, Any],
     default_language: Language | None = None,

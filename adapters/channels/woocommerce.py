@@ -39,6 +39,7 @@ from adapters.channels.mapping import (
     opt_text,
     quantity,
     rate_percent,
+    refuses_odd_shapes,
     require_dict,
     text,
     timestamp,
@@ -146,6 +147,7 @@ def _address(a: Any, field: str) -> dict[str, Any]:
     }
 
 
+@refuses_odd_shapes
 def map_order(
     raw: dict[str, Any],
     default_language: Language | None = None,

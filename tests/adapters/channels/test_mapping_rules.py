@@ -211,3 +211,35 @@ def test_shopify_line_discounts_come_from_discount_allocations() -> None:
     line["discount_allocations"] = [{"amount": "1.00"}, {"amount": "0.50"}]
     mapped = shopify.map_order(raw).lines[0]
     assert mapped.total == Decimal(line["price"]) * line["quantity"] - Decimal("1.50")
+
+
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce", "mirakl"])
+@pytest.mark.parametrize("odd", ["lines-are-text", "address-is-a-list", "customer-is-text"])
+def test_payloads_of_an_unexpected_shape_are_mapping_errors_not_crashes(
+    platform: str, odd: str
+) -> None:
+    raw: dict[str, Any] = {
+        "shopify": shopify_order,
+        "woocommerce": woo_order,
+        "mirakl": mirakl_order,
+    }[platform]()
+    lines_key = "order_lines" if platform == "mirakl" else "line_items"
+    if odd == "lines-are-text":
+        raw[lines_key] = ["one", "two"]
+    elif odd == "address-is-a-list":
+        key = {"shopify": "billing_address", "woocommerce": "billing", "mirakl": "customer"}[
+            platform
+        ]
+        raw[key] = [1, 2]
+    else:
+        raw["customer"] = "someone"
+    mapper = {
+        "shopify": shopify.map_order,
+        "woocommerce": woocommerce.map_order,
+        "mirakl": mirakl.map_order,
+    }
+    if (platform, odd) == ("woocommerce", "customer-is-text"):
+        mapper[platform](raw)  # WooCommerce orders have no "customer" object to read
+        return
+    with pytest.raises(MappingError):
+        mapper[platform](raw)
