@@ -108,7 +108,8 @@ class FakeServer:
 
     # -- public ---------------------------------------------------------------------------
     def add_orders(self, n: int, start: int = 1, lines: int = 3, seed: int = 0) -> list[str]:
-        """Generate `n` orders numbered from `start`; returns their channel order ids."""
+        """Generate `n` orders numbered from `start` (a number that exists is generated
+        afresh, replacing it: to add more, start after the last); returns their channel ids."""
         ids = []
         now = datetime.now(UTC)
         with self.lock:
