@@ -148,6 +148,21 @@ class DocumentSettings(BaseModel):
             raise ValueError(exc.message) from None
         return value
 
+    @field_validator("invoice_number_format")
+    @classmethod
+    def _fits_a_payment_reference(cls, value: str) -> str:
+        # The QR-bill's reference is made from the invoice number: at most 26 digits
+        # (QR reference) and 21 letters and digits (ISO 11649 creditor reference).
+        from oms.numbering import format_number
+
+        sample = format_number(value, 2026, 9_999_999)
+        if len(re.sub(r"\D", "", sample)) > 26 or len(re.sub(r"[^0-9A-Za-z]", "", sample)) > 21:
+            raise ValueError(
+                f"{value!r} makes invoice numbers too long for a QR-bill reference "
+                "(at most 21 letters and digits, e.g. R-{year}-{seq:05})"
+            )
+        return value
+
 
 class ChartOfAccounts(BaseModel):
     """Swiss SME chart (KMU-Kontenrahmen) defaults; the seller maps its own numbers."""

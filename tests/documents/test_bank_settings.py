@@ -29,3 +29,11 @@ def test_sellers_set_refuses_an_iban_for_a_creditor_address_with_bad_characters(
         app, ["sellers", "set", "profile.city=Zürich 🏙", "--seller", "alpen"]
     )
     assert result.exit_code == 2 and "not allowed on a QR-bill" in result.output
+
+
+def test_an_invoice_number_format_too_long_for_a_payment_reference_is_refused() -> None:
+    from oms.seller import DocumentSettings
+
+    assert DocumentSettings(invoice_number_format="RECHNUNG-{year}-{seq:08}")
+    with pytest.raises(ValidationError, match="too long for a QR-bill reference"):
+        DocumentSettings(invoice_number_format="RECHNUNGSNUMMER-{year}-{seq:08}")
