@@ -187,7 +187,7 @@ def find_work_task(stage: Stage, seller: str | None, tick: datetime | None) -> W
 
 @task(
     name="advance-batch",
-    task_run_name="{stage}-{seller}",
+    task_run_name="{stage.label}-{seller}",
     cache_policy=NO_CACHE,
     persist_result=False,
     retries=2,
