@@ -20,14 +20,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, func, select
 
-from adapters.channels.fakes import Faults, start_fake
 from adapters.erp.fake_bexio import FakeBexio, FakeBexioServer
 from oms import actions
 from oms.connection import ChannelConnection, ChannelKind, ConnectionOptions
@@ -41,25 +38,6 @@ from tests.mail.conftest import SmtpServer
 
 KILLS = int(os.environ.get("SALES_SCALER_CRASH_KILLS", "20"))
 REPORT = Path("test-artifacts/crash-report.json")
-
-
-@pytest.fixture
-def child_env(engine: Engine, db_url: str, prefect_api: None, tmp_path: Path) -> dict[str, str]:
-    from prefect.settings import PREFECT_API_URL
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SALES_SCALER_")}
-    env.update(
-        PREFECT_API_URL=str(PREFECT_API_URL.value()),
-        PREFECT_LOGGING_LEVEL="WARNING",
-        PREFECT_FLOWS_HEARTBEAT_FREQUENCY="",
-        SALES_SCALER_DATABASE_URL=db_url,
-        SALES_SCALER_OUTBOX_LEASE_SECONDS="1",
-        SALES_SCALER_DOCUMENTS_DIR=str(tmp_path / "documents"),
-        SALES_SCALER_ACCOUNTING_DIR=str(tmp_path / "accounting"),
-        SALES_SCALER_MAIL_DIR=str(tmp_path / "mail"),
-    )
-    env.pop("PREFECT_FLOWS_HEARTBEAT_FREQUENCY")
-    return env
 
 
 def run_child(
@@ -139,26 +117,52 @@ def test_auto_confirm_killed_mid_run_confirms_each_order_once(
     record("auto-confirm", engine.dialect.name, kills_landed=landed, orders=n)
 
 
-@pytest.fixture
-def fake_shop() -> Iterator[Any]:
-    fake = start_fake("shopify", faults=Faults(latency=0.01, seed=3))
-    try:
-        yield fake
-    finally:
-        fake.stop()
+def ingest_in_process(
+    engine: Engine, seller: Seller, conn: ChannelConnection, fake: Any, ids: list[str]
+) -> list[str]:
+    """Put the fake's orders in the store (not what these tests are about)."""
+    from adapters.channels.registry import mapper_for
+    from oms.ingest import map_page, store_page
+
+    page = map_page([fake.order(i) for i in ids], mapper_for(fake.platform))
+    assert not page.rejected, page.rejected[:1]
+    with transaction(engine) as s:
+        store_page(s, seller, conn, page, fetched=len(ids), cursor=None)
+        return list(
+            s.scalars(
+                select(OrderRow.order_number)
+                .where(OrderRow.connection_id == conn.id)
+                .order_by(OrderRow.id)
+            )
+        )
 
 
-def shopify_connection(
+def assert_each_action_once_in_order(fake: Any, orders: int) -> int:
+    effects = fake.effects()
+    counts = Counter(effects)
+    assert set(counts.values()) == {1}, [e for e, c in counts.items() if c > 1][:5]
+    by_order: dict[str, list[str]] = {}
+    for order_id, event in effects:
+        by_order.setdefault(order_id, []).append(event)
+    assert len(by_order) == orders
+    for events in by_order.values():
+        assert "confirmed" in events and "shipped" in events, events
+        assert events.index("shipped") > events.index("confirmed"), events
+    return len(effects)
+
+
+def channel_connection(
     engine: Engine, seller: Seller, fake: Any, name: str = "live"
 ) -> ChannelConnection:
+    kind = ChannelKind.MARKETPLACE if fake.platform == "mirakl" else ChannelKind.WEBSHOP
     with transaction(engine) as s:
         return seller_store.add_connection(
             s,
             seller,
             ChannelConnection(
                 name=name,
-                platform="shopify",
-                kind=ChannelKind.WEBSHOP,
+                platform=fake.platform,
+                kind=kind,
                 base_url=fake.base_url,
                 credentials_ref="env:CRASH_SHOP_TOKEN",
                 options=ConnectionOptions(page_size=25, rate_limit_per_second=200),
@@ -170,7 +174,7 @@ def test_ingest_killed_mid_run_loses_and_duplicates_no_order(
     engine: Engine, shop: SellerSetup, child_env: dict[str, str], fake_shop: Any
 ) -> None:
     ids = fake_shop.add_orders(600, lines=3)
-    shopify_connection(engine, shop.seller, fake_shop)
+    channel_connection(engine, shop.seller, fake_shop)
     env = {**child_env, "CRASH_SHOP_TOKEN": fake_shop.secret}
     landed = crash_then_finish(
         "ingest-orders", {"seller": shop.seller.slug, "channel": "live"}, env, (1.5, 5.0), seed=2
@@ -185,22 +189,11 @@ def test_ingest_killed_mid_run_loses_and_duplicates_no_order(
 
 
 def test_push_killed_mid_run_acknowledges_every_event_once_in_order(
-    engine: Engine, shop: SellerSetup, child_env: dict[str, str], fake_shop: Any
+    engine: Engine, shop: SellerSetup, child_env: dict[str, str], fake_market: Any
 ) -> None:
-    ids = fake_shop.add_orders(150, lines=1)
-    conn = shopify_connection(engine, shop.seller, fake_shop)
-    # Ingest in-process (not what is tested here), then act on every order.
-    from adapters.channels.registry import mapper_for
-    from flows.ingest import ingest_orders  # noqa: F401  (the flow module must import)
-    from oms.ingest import map_page, store_page
-
-    raws = [fake_shop.order(i) for i in ids]
-    page = map_page(raws, mapper_for("shopify"))
-    with transaction(engine) as s:
-        store_page(s, shop.seller, conn, page, fetched=len(raws), cursor=None)
-        numbers = list(
-            s.scalars(select(OrderRow.order_number).where(OrderRow.connection_id == conn.id))
-        )
+    ids = fake_market.add_orders(150, lines=1)
+    conn = channel_connection(engine, shop.seller, fake_market)
+    numbers = ingest_in_process(engine, shop.seller, conn, fake_market, ids)
     assert len(numbers) == 150
     actions.confirm(engine, shop.seller, numbers)
     actions.ship(
@@ -208,17 +201,9 @@ def test_push_killed_mid_run_acknowledges_every_event_once_in_order(
         shop.seller,
         [(n, Tracking(tracking_id=f"99.{i}", carrier="Swiss Post")) for i, n in enumerate(numbers)],
     )
-    env = {**child_env, "CRASH_SHOP_TOKEN": fake_shop.secret}
+    env = {**child_env, "CRASH_SHOP_TOKEN": fake_market.secret}
     landed = crash_then_finish("push-to-channels", {}, env, (1.5, 5.0), seed=3)
-    effects = fake_shop.effects()
-    counts = Counter(effects)
-    assert set(counts.values()) == {1}, [e for e, c in counts.items() if c > 1][:5]
-    by_order: dict[str, list[str]] = {}
-    for order_id, event in effects:
-        by_order.setdefault(order_id, []).append(event)
-    assert len(by_order) == 150
-    for events in by_order.values():
-        assert events.index("shipped") > events.index("confirmed"), events
+    events = assert_each_action_once_in_order(fake_market, 150)
     with transaction(engine) as s:
         left = s.scalar(
             select(func.count())
@@ -226,7 +211,7 @@ def test_push_killed_mid_run_acknowledges_every_event_once_in_order(
             .where(OutboxRow.topic == "channel", OutboxRow.state != "done")
         )
     assert left == 0
-    record("push-to-channels", engine.dialect.name, kills_landed=landed, events=len(effects))
+    record("push-to-channels", engine.dialect.name, kills_landed=landed, events=events)
 
 
 def test_render_killed_mid_run_skips_and_reuses_no_document_number(
