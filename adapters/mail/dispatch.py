@@ -30,6 +30,7 @@ from oms.draining import Outcome
 from oms.model import Order
 from oms.seller import Seller
 from oms.store import orders as order_store
+from oms.store import outbox
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
 from oms.store.outbox import OutboxItem
@@ -180,6 +181,10 @@ class EmailBatch:
                 outcomes[p.item.id] = self._retry(error)
                 self.log.note("retried", p.order.order_number, p.item.event, error)
 
+    def _commit_sent(self, item_id: int) -> None:
+        with transaction(self.engine) as session:
+            outbox.mark_done(session, [item_id])
+
     def _send(self, planned: list[_Planned], outcomes: dict[int, Outcome]) -> None:
         if not planned:
             return
@@ -212,6 +217,9 @@ class EmailBatch:
                         self.log.note("retried", number, event, error)
                         continue
                     else:
+                        # Commit this row now: a crash later in the batch must not send it
+                        # again. The window left is the one between the OK and this commit.
+                        self._commit_sent(p.item.id)
                         outcomes[p.item.id] = Outcome.done()
                         self.log.note("sent", number, event, "")
                         continue

@@ -266,8 +266,9 @@ def test_notify_killed_mid_run_sends_each_email_and_measures_duplicates(
     per_id = smtp.recorder.by_id()
     assert len(per_id) == n  # every email arrived
     duplicates = sum(c - 1 for c in per_id.values())
-    # The crash window: a kill between the server's OK and the commit of that email's row.
-    assert duplicates <= landed * 50
+    # The crash window: a kill between the server's OK and the commit of that email's row
+    # (each sent email is committed at once), so at most one duplicate per kill.
+    assert duplicates <= landed
     record(
         "send-notifications",
         engine.dialect.name,
