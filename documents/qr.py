@@ -9,12 +9,12 @@ rule of the standard and its ValueError becomes our `QrBillError`.
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from documents.qr_image import bill_class, with_qr_image
 from oms.model import Address
 from oms.seller import SellerProfile, is_qr_iban, qr_bill_text_problem
 
@@ -103,44 +103,6 @@ def debtor_of(address: Address) -> dict[str, str] | None:
     return fields
 
 
-_MODULE = re.compile(r"M(\d+),(\d+)H\d+V\d+H\d+z")
-_QR_PATH = re.compile(
-    r'<path d="((?:M\d+,\d+H\d+V\d+H\d+z)+)" style="[^"]*" (transform="[^"]*") />'
-)
-
-
-def _qr_png(path: str) -> tuple[int, str]:
-    """The QR code's modules as a 1-bit PNG, one pixel per module (size, base64)."""
-    from PIL import Image
-
-    dark = [(int(x), int(y)) for x, y in _MODULE.findall(path)]
-    size = max(max(x for x, _ in dark), max(y for _, y in dark)) + 1
-    image = Image.new("1", (size, size), 1)
-    for x, y in dark:
-        image.putpixel((x, y), 0)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return size, base64.b64encode(out.getvalue()).decode("ascii")
-
-
-def qr_as_image(svg: str) -> str:
-    """The bill's SVG with its QR code as a pixel-exact PNG instead of ~1,000 path segments.
-
-    WeasyPrint parses every path segment in Python on every render; one unscaled
-    image (drawn without interpolation) is the same picture at a fraction of the cost.
-    """
-
-    def image(match: re.Match[str]) -> str:
-        size, png = _qr_png(match.group(1))
-        return (
-            f'<image x="0" y="0" width="{size}" height="{size}" image-rendering="pixelated" '
-            f'preserveAspectRatio="none" xlink:href="data:image/png;base64,{png}" '
-            f"{match.group(2)} />"
-        )
-
-    return _QR_PATH.sub(image, svg, count=1)
-
-
 @dataclass(frozen=True)
 class QrBillData:
     """What the bill says; `svg` is the 210 x 106 mm payment part and receipt."""
@@ -162,8 +124,6 @@ def make_qr_bill(
     language: str,
 ) -> QrBillData:
     """The QR-bill of one invoice, or QrBillError naming what the standard refuses."""
-    from qrbill import QRBill
-
     if profile.iban is None:
         raise QrBillError(f"seller {profile.slug} has no IBAN for the QR-bill")
     if currency not in CURRENCIES:
@@ -177,7 +137,7 @@ def make_qr_bill(
         raise QrBillError(f"seller {profile.slug}: {problem}")
     reference = reference_for(profile.iban, invoice_number)
     try:
-        bill = QRBill(
+        bill = bill_class()(
             account=profile.iban,
             creditor=creditor_of(profile),
             debtor=debtor_of(billing),
@@ -198,5 +158,5 @@ def make_qr_bill(
         amount=amount,
         currency=currency,
         payload=payload,
-        svg=qr_as_image(buffer.getvalue()),
+        svg=with_qr_image(buffer.getvalue(), bill.matrix),
     )
