@@ -96,6 +96,8 @@ def build(settings: ScheduleSettings | None = None) -> list[RunnerDeployment]:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("httpx", "weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = ScheduleSettings()
     deployments = build(settings)
     log.info("serving %d deployments: %s", len(deployments), ", ".join(d.name for d in deployments))

@@ -91,6 +91,8 @@ def api_command() -> list[str] | None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s up: %(message)s")
+    for noisy in ("httpx", "weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     env = environment()
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     server_argv = [sys.executable, "-m", "prefect", "server", "start", "--host", HOST]
