@@ -138,7 +138,9 @@ def render_documents(ctx: DemoContext) -> None:
         ).all()
     slugs = {s.id: s.slug for s in ctx.sellers.values()}
     table = Table("seller", "order", "document", "number", "lang", "QR-bill", "file")
-    for doc, number, payable, currency in rows:
+    # Every QR-bill, then other documents up to 20 lines: the files are all on disk.
+    shown = sorted(rows, key=lambda r: (not (r[0].kind == "invoice" and r[2]), r[0].id))[:20]
+    for doc, number, payable, currency in shown:
         qr = ""
         if doc.kind == "invoice" and payable:
             iban = ctx.sellers[slugs[doc.seller_id]].profile
@@ -148,6 +150,8 @@ def render_documents(ctx: DemoContext) -> None:
             slugs[doc.seller_id], number, doc.kind, doc.number, doc.language, qr, path.name
         )
     ctx.console.print(table)
+    if len(rows) > len(shown):
+        ctx.console.print(f"… and {len(rows) - len(shown)} more documents")
     pages = _bulk_invoices(ctx)
     invoices = sum(1 for d, *_ in rows if d.kind == "invoice")
     ctx.console.print(
