@@ -6,7 +6,7 @@ import os
 import shutil
 from collections.abc import Callable
 
-from demo import accounting, automations, core, documents, emails
+from demo import accounting, automations, channels, core, documents, emails
 from demo.context import DEMO_DIR, DemoContext
 from oms.store.db import engine_for
 from oms.store.migrate import upgrade
@@ -17,8 +17,12 @@ Step = Callable[[DemoContext], None]
 STEPS: list[Step] = [
     core.create_sellers,
     core.import_orders,
+    channels.start_channels,
+    channels.ingest_channels,
     core.walk_orders,
+    channels.act_on_channel_orders,
     automations.run_automations,
+    channels.push_back,
     documents.render_documents,
     emails.send_emails,
     core.show_orders,
