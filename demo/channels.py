@@ -36,7 +36,9 @@ def start_channels(ctx: DemoContext) -> None:
     ctx.step("sales channels (fake Shopify, WooCommerce, Mirakl on 127.0.0.1)")
     for i, (slug, name, platform, n) in enumerate(CHANNELS):
         fake = ctx.stack.enter_context(start_fake(platform, faults=FAULTS))
-        fake.add_orders(n, start=1001, lines=2, seed=i)
+        ids = fake.add_orders(n, start=1001, lines=2, seed=i)
+        if platform == "shopify":
+            fake.touch(ids[-1], broken=True)  # one payload we cannot map: it goes to quarantine
         FAKES[name] = fake
         var = f"SALES_SCALER_DEMO_{name.upper()}_KEY"
         os.environ[var] = fake.secret  # the connection holds the reference only

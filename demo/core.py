@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.table import Table
@@ -18,7 +18,7 @@ from oms.status import Actor
 from oms.store import orders as order_store
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
-from oms.store.schema import OrderRow, OutboxRow
+from oms.store.schema import ChannelRow, OrderRow, OutboxRow
 
 ORDERS_FILE = Path(__file__).with_name("orders.json")
 
@@ -142,13 +142,13 @@ def show_orders(ctx: DemoContext) -> None:
 
 
 def summarise(ctx: DemoContext) -> None:
-    """Counts per seller, channel and status into var/demo/summary.json."""
+    """Counts per seller, channel and status into var/demo/summary.json, as a table."""
     ctx.step("summary")
     with transaction(ctx.engine) as session:
         per_status = session.execute(
-            select(OrderRow.seller_id, OrderRow.status, func.count()).group_by(
-                OrderRow.seller_id, OrderRow.status
-            )
+            select(OrderRow.seller_id, ChannelRow.name, OrderRow.status, func.count())
+            .join(ChannelRow, ChannelRow.id == OrderRow.connection_id)
+            .group_by(OrderRow.seller_id, ChannelRow.name, OrderRow.status)
         ).all()
         outbox = session.execute(
             select(OutboxRow.topic, OutboxRow.state, func.count()).group_by(
@@ -156,10 +156,60 @@ def summarise(ctx: DemoContext) -> None:
             )
         ).all()
     slugs = {s.id: s.slug for s in ctx.sellers.values()}
+    by_channel: dict[str, dict[str, int]] = {}
+    for sid, channel, status, n in per_status:
+        by_channel.setdefault(f"{slugs.get(sid, sid)}/{channel}", {})[status] = n
+    ctx.summary["orders_by_channel_and_status"] = by_channel
     ctx.summary["orders_by_seller_and_status"] = {
-        f"{slugs.get(sid, sid)}/{status}": n for sid, status, n in per_status
+        f"{slugs.get(sid, sid)}/{status}": n
+        for (sid, status), n in _totals((sid, st, n) for sid, _, st, n in per_status).items()
     }
     ctx.summary["outbox"] = {f"{t}/{s}": n for t, s, n in outbox}
     path = ctx.write_summary()
-    ctx.console.print(json.dumps(ctx.summary, indent=2, default=str))
-    ctx.console.print(f"\nEverything is under [bold]{ctx.out}/[/]; the summary is {path}.")
+    statuses = ["open", "confirmed", "shipped", "delivered", "cancelled"]
+    table = Table("seller/channel", *statuses, "total", title="orders")
+    for name, counts in sorted(by_channel.items()):
+        table.add_row(
+            name, *(str(counts.get(st, "")) for st in statuses), str(sum(counts.values()))
+        )
+    ctx.console.print(table)
+    facts = Table("what", "how many", title="what happened")
+    channels = ctx.summary.get("channels", {})
+    documents = ctx.summary.get("documents", {})
+    bookings = ctx.summary.get("bookings", {})
+    rows = [
+        (
+            "pushes acknowledged by the fake channels",
+            sum(channels.get("pushes_acknowledged", {}).values()),
+        ),
+        ("payloads quarantined", channels.get("quarantined", 0)),
+        (
+            "delivery notes / invoices",
+            f"{documents.get('delivery_notes', 0)} / {documents.get('invoices', 0)}",
+        ),
+        ("invoices with a Swiss QR-bill", documents.get("qr_bills", 0)),
+        ("buyer emails", ctx.summary.get("emails", 0)),
+        ("bookings (events booked)", bookings.get("events_booked", 0)),
+        ("outbox rows still pending", sum(n for (t, s, n) in outbox if s == "pending")),
+        ("outbox rows dead", sum(n for (t, s, n) in outbox if s == "dead")),
+    ]
+    for what, n in rows:
+        facts.add_row(what, str(n))
+    ctx.console.print(facts)
+    out = ctx.out
+    ctx.console.print(
+        f"\nWhere to look (all under [bold]{out}/[/]):\n"
+        f"  {out}/documents/<seller>/<kind>/*.pdf  one PDF per document\n"
+        f"  {out}/bulk-invoices.pdf                the invoices, bulk-printed\n"
+        f"  {out}/mail/*.eml                       the buyer emails\n"
+        f"  {out}/accounting/*.csv                 the accounting journal\n"
+        f"  {path}                  every count above\n"
+        f"  SALES_SCALER_DATABASE_URL=sqlite:///{out}/sales-scaler.db sales-scaler orders list --seller alpen-tee"
+    )
+
+
+def _totals(rows: Iterable[tuple[int, str, int]]) -> dict[tuple[int, str], int]:
+    totals: dict[tuple[int, str], int] = {}
+    for sid, status, n in rows:
+        totals[(sid, status)] = totals.get((sid, status), 0) + n
+    return totals
