@@ -238,7 +238,9 @@ def test_hostile_seller_and_buyer_text_prints_as_literal_text_and_fetches_nothin
         text = pdf_text(pdf).replace("\n", "")
         for attack in attacks.values():
             assert attack.replace(" ", "") in text.replace(" ", ""), (kind, attack)
-        assert "49" not in text.replace("2026", "") and "LOOPLOOP" not in text
+        # The literal "{{ 7*7 }}" above proves it was not evaluated (a "49" may well appear
+        # in a date, a reference or an amount); the loop printed once, as text.
+        assert "LOOPLOOP" not in text
         assert attachments(pdf) == {}
     assert recording_server.hits == []
 
