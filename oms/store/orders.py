@@ -206,12 +206,14 @@ def _insert_new(
     ).all()
     ids = {cid: oid for oid, cid in returned}
     by_cid = {o.channel_order_id: o for o in fresh}
-    session.execute(
-        insert(OrderLineRow),
+    insert_rows(
+        session,
+        OrderLineRow,
         [line for cid, oid in ids.items() for line in _line_rows(oid, by_cid[cid])],
     )
-    session.execute(
-        insert(OrderEventRow),
+    insert_rows(
+        session,
+        OrderEventRow,
         [
             {
                 "seller_id": seller.id,
@@ -234,9 +236,18 @@ def _insert_new(
             outbox_rows.append(_outbox_row(seller.id, oid, Topic.DOCUMENTS, Event.CONFIRMED, now))
             if o.payment.method is PaymentMethod.PREPAID and o.payment.paid:
                 outbox_rows.append(_outbox_row(seller.id, oid, Topic.ACCOUNTING, Event.PAID, now))
-    if outbox_rows:
-        session.execute(insert(OutboxRow), outbox_rows)
+    insert_rows(session, OutboxRow, outbox_rows)
     result.new += [numbers[o.channel_order_id] for o in fresh]
+
+
+def insert_rows(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+    """Multi-row INSERT ... VALUES in chunks: one statement per chunk instead of one per row
+    (what an executemany becomes on PostgreSQL), within both databases' parameter limits."""
+    if not rows:
+        return
+    per_chunk = max(1, 20_000 // len(rows[0]))
+    for start in range(0, len(rows), per_chunk):
+        session.execute(insert(model).values(list(rows[start : start + per_chunk])))
 
 
 def _outbox_row(
