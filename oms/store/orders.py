@@ -77,6 +77,17 @@ def _line_rows(order_id: int, order: NormalizedOrder) -> list[dict[str, Any]]:
     ]
 
 
+NUMBER_LENGTH = 64  # orders.order_number
+
+
+def _fit(number: str) -> str:
+    """A number that fits the column: a long one keeps its start and gets a digest suffix."""
+    if len(number) <= NUMBER_LENGTH:
+        return number
+    digest = hashlib.sha256(number.encode()).hexdigest()[:12]
+    return f"{number[: NUMBER_LENGTH - 13]}-{digest}"
+
+
 def _local_numbers(
     session: Session, seller_id: int, conn: ChannelConnection, orders: Sequence[NormalizedOrder]
 ) -> dict[str, str]:
@@ -88,9 +99,9 @@ def _local_numbers(
     """
     candidates = {
         o.channel_order_id: [
-            o.order_number,
-            f"{conn.name}-{o.order_number}",
-            f"{conn.name}-{o.channel_order_id}",
+            _fit(o.order_number),
+            _fit(f"{conn.name}-{o.order_number}"),
+            _fit(f"{conn.name}-{o.channel_order_id}"),
         ]
         for o in orders
     }
@@ -108,7 +119,7 @@ def _local_numbers(
     result: dict[str, str] = {}
     for cid, names in candidates.items():
         free = [n for n in names if n not in taken]
-        number = free[0] if free else f"{names[-1]}-{len(taken)}"
+        number = free[0] if free else _fit(f"{names[-1]}-{len(taken)}")
         taken.add(number)
         result[cid] = number
     return result

@@ -159,3 +159,17 @@ def test_numbers_stay_unique_when_the_prefixed_form_is_taken_too(
     with transaction(engine) as s:
         numbers = sorted(r.order_number for r in order_store.list_orders(s, shop.seller))
     assert numbers == ["1001", "market-1001", "market-M1", "market-M2"]
+
+
+def test_a_prefixed_number_that_would_be_too_long_still_fits_the_column(
+    engine: Engine, shop: SellerSetup
+) -> None:
+    long_number = "N" * 64
+    import_orders(engine, shop, [make_order(1, order_number=long_number)])
+    import_orders(
+        engine, shop, [make_order(1, platform="mirakl", order_number=long_number)], marketplace=True
+    )
+    with transaction(engine) as s:
+        numbers = [r.order_number for r in order_store.list_orders(s, shop.seller)]
+    assert numbers[0] == long_number
+    assert len(numbers[1]) == 64 and numbers[1].startswith("market-NNN")
