@@ -18,17 +18,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup, escape
 
+from adapters.mail.mime import Part, binary_part, build, mailbox, multipart, text_part, unstructured
 from oms.model import LANGUAGES, Order
 from oms.seller import HEX_COLOUR, Seller
 
@@ -92,6 +92,7 @@ def _nl2br(value: str) -> Markup:
 def _environment(html: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
+        auto_reload=False,  # our templates change with a release, not while a process runs
         autoescape=html,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -100,6 +101,12 @@ def _environment(html: bool) -> Environment:
     )
     env.filters["nl2br"] = _nl2br
     return env
+
+
+@lru_cache(maxsize=16)
+def _template(event: str, html: bool) -> Template:
+    """Compiled once per process (`extends` resolves the layout once, too)."""
+    return _environment(html).get_template(f"{event}.{'html' if html else 'txt'}.j2")
 
 
 def _one_line(value: str) -> str:
@@ -114,8 +121,7 @@ def _colour(value: str, default: str) -> str:
     return value if HEX_COLOUR.fullmatch(value) else default  # CSS is not autoescaped
 
 
-def _logo(seller: Seller) -> bytes | None:
-    raw = seller.branding.logo_png_base64
+def _logo(raw: str | None) -> bytes | None:
     if not raw:
         return None
     try:
@@ -123,6 +129,57 @@ def _logo(seller: Seller) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     return png if png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) <= _MAX_LOGO else None
+
+
+@dataclass(frozen=True)
+class _Sender:
+    """What every email of one seller shares (branding, addresses, logo): made once."""
+
+    values: dict[str, Any]
+    logo: Part | None
+    logo_cid: str | None
+
+
+@lru_cache(maxsize=64)
+def _sender(
+    slug: str,
+    profile: tuple[str, ...],
+    colours: tuple[str, str, str],
+    reply: str | None,
+    logo_png_base64: str | None,
+) -> _Sender:
+    name, street, house_number, postal_code, city = profile
+    primary, accent, font = colours
+    png = _logo(logo_png_base64)
+    cid = f"logo.{slug}@sales-scaler" if png is not None else None
+    return _Sender(
+        {
+            "seller_name": name,
+            "seller_address": f"{street} {house_number}".strip() + f", {postal_code} {city}",
+            "primary": _colour(primary, "#1f3a5f"),
+            "accent": _colour(accent, "#e4572e"),
+            "font": font.replace("'", ""),
+            "reply_to": reply,
+            "logo_cid": cid,
+        },
+        None
+        if png is None
+        else binary_part(
+            "image/png", png, [("Content-Disposition", "inline"), ("Content-ID", f"<{cid}>")]
+        ),
+        cid,
+    )
+
+
+def _seller_part(seller: Seller) -> _Sender:
+    p, b = seller.profile, seller.branding
+    return _sender(
+        seller.slug,
+        (p.name, p.street, p.house_number, p.postal_code, p.city),
+        (b.primary_colour, b.accent_colour, b.font),
+        reply_to(seller),
+        b.logo_png_base64,
+    )
 
 
 def _context(
@@ -139,16 +196,11 @@ def _context(
     t = {k: fill(v, values) for k, v in catalogue.items() if isinstance(v, str)}
     t["intro"] = fill(catalogue["intro"][event], values)
     snippet_values = {k: values[k] for k in ("order_number", "buyer_name")}
-    p = seller.profile
     return {
+        **_seller_part(seller).values,
         "lang": lang,
         "t": t,
         "subject": fill(catalogue["subject"][event], values),
-        "seller_name": p.name,
-        "seller_address": f"{p.street} {p.house_number}".strip() + f", {p.postal_code} {p.city}",
-        "primary": _colour(seller.branding.primary_colour, "#1f3a5f"),
-        "accent": _colour(seller.branding.accent_colour, "#e4572e"),
-        "font": seller.branding.font.replace("'", ""),
         "lines": [
             {"name": li.name, "quantity": li.quantity, "total": _money(order.currency, li.total)}
             for li in order.lines
@@ -162,8 +214,6 @@ def _context(
         "thank_you": fill(seller.branding.thank_you, snippet_values),
         "after_sales": fill(seller.branding.after_sales, snippet_values),
         "disclaimer": fill(seller.branding.disclaimer, snippet_values),
-        "reply_to": reply_to(seller),
-        "logo_cid": None,
     }
 
 
@@ -202,39 +252,43 @@ def render(
         raise RenderError(problem)
     lang = language_of(order, seller)
     ctx = _context(order, seller, event, lang, attachment)
-    logo = _logo(seller)
-    if logo is not None:
-        ctx["logo_cid"] = f"logo.{seller.slug}@sales-scaler"
-    text = _environment(False).get_template(f"{event}.txt.j2").render(ctx)
-    html = _environment(True).get_template(f"{event}.html.j2").render(ctx)
-
-    msg = EmailMessage()
-    domain = mail_from.rpartition("@")[2]
-    msg["Subject"] = _one_line(ctx["subject"])
-    msg["From"] = formataddr((_one_line(seller.profile.name), mail_from))
-    msg["To"] = Address(
-        display_name=_one_line(order.buyer.name), addr_spec=str(order.buyer.email).strip()
-    )
-    if ctx["reply_to"]:
-        msg["Reply-To"] = formataddr((_one_line(seller.profile.name), ctx["reply_to"]))
-    msg["Date"] = format_datetime(now or datetime.now(UTC))
-    msg["Message-ID"] = message_id(seller, order, event, domain)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Sales-Scaler-Order"] = _one_line(order.order_number)
-    msg["X-Sales-Scaler-Event"] = event
-    msg.set_content(text, cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", cte="quoted-printable")
-    if logo is not None:
-        html_part = msg.get_body(("html",))
-        assert html_part is not None
-        html_part.add_related(logo, "image", "png", cid=f"<{ctx['logo_cid']}>")
+    text = _template(event, False).render(ctx)
+    html = text_part("html", _template(event, True).render(ctx))
+    sender = _seller_part(seller)
+    # One random part per email; the letter keeps one boundary from being the beginning of
+    # another (RFC 2046 lets a reader match a boundary on the beginning of a line).
+    boundary = uuid.uuid4().hex
+    if sender.logo is not None:
+        html = multipart("related", [html, sender.logo], f"=_ss_r{boundary}")
+    body = multipart("alternative", [text_part("plain", text), html], f"=_ss_a{boundary}")
     if attachment is not None:
         name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{ctx['t']['invoice_file']}-{attachment.number}")
-        msg.add_attachment(attachment.pdf, "application", "pdf", filename=f"{name}.pdf")
-    msg["Content-Language"] = lang  # after the body: set_content moves Content-* headers
-    for part in msg.walk():
-        if part.is_multipart():
-            # "=_" never occurs in base64 or quoted-printable bodies, so the boundary is safe
-            # without the generator's search through the whole message for a collision.
-            part.set_boundary(f"=_ss_{uuid.uuid4().hex}")
-    return msg
+        pdf = binary_part(
+            "application/pdf",
+            attachment.pdf,
+            [("Content-Disposition", f'attachment; filename="{name}.pdf"')],
+        )
+        body = multipart("mixed", [body, pdf], f"=_ss_m{boundary}")
+
+    seller_name = _one_line(seller.profile.name)
+    buyer = str(order.buyer.email).strip()
+    headers = [
+        ("Subject", unstructured("Subject", _one_line(ctx["subject"]))),
+        ("From", mailbox("From", seller_name, mail_from)),
+        ("To", mailbox("To", _one_line(order.buyer.name), buyer)),
+    ]
+    if ctx["reply_to"]:
+        headers.append(("Reply-To", mailbox("Reply-To", seller_name, ctx["reply_to"])))
+    domain = mail_from.rpartition("@")[2]
+    headers += [
+        ("Date", format_datetime(now or datetime.now(UTC))),
+        ("Message-ID", message_id(seller, order, event, domain)),
+        ("Auto-Submitted", "auto-generated"),
+        (
+            "X-Sales-Scaler-Order",
+            unstructured("X-Sales-Scaler-Order", _one_line(order.order_number)),
+        ),
+        ("X-Sales-Scaler-Event", event),
+        ("Content-Language", lang),
+    ]
+    return build(headers, body, (mail_from, [buyer]))

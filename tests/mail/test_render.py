@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from email import message_from_bytes
+from email.policy import SMTP, default
 from typing import Any
 
 import pytest
 
 from adapters.mail.render import Attachment, RenderError, address_problem, render
+from adapters.mail.smtp import wire_format
 from oms.model import Address, Buyer, Order, OrderLine, Payment, PaymentMethod, Tracking
 from oms.seller import Branding, Notifications, Seller, SellerProfile
 from oms.status import OrderStatus
@@ -189,3 +192,40 @@ def test_the_sellers_logo_is_an_inline_image_the_html_refers_to() -> None:
     images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
     assert len(images) == 1 and images[0]["Content-ID"] == "<logo.alpen@sales-scaler>"
     assert 'src="cid:logo.alpen@sales-scaler"' in html_part.get_content()  # type: ignore[attr-defined]
+
+
+def test_the_bytes_sent_are_the_ones_the_email_library_writes_for_the_rendered_message() -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "#004b87").save(buffer, format="PNG")
+    seller = a_seller(logo_png_base64=base64.b64encode(buffer.getvalue()).decode())
+    for language in ("de", "fr", "it", "en"):
+        buyer = Buyer(name='Zoë Müller, "Dr." ' * 4, email="zoe@example.ch", language=language)
+        order = an_order(language, buyer=buyer, order_number="R" * 80)
+        for event in ("confirmed", "cancelled", "shipped", "delivered"):
+            msg = render(order, seller, event, Attachment("R-2026-00042", b"%PDF-1.7" * 99))
+            sender, recipients, sent, options = wire_format(msg)
+            assert sent == msg.as_bytes(policy=SMTP)
+            assert (sender, recipients, options) == (
+                "orders@sales-scaler.example",
+                ["zoe@example.ch"],
+                [],
+            )
+            assert str(message_from_bytes(sent, policy=default)["To"]) == str(msg["To"])
+
+
+def test_a_rendered_message_changed_afterwards_is_sent_as_changed() -> None:
+    msg = render(an_order(), a_seller(), "shipped")
+    before = wire_format(msg)[2]
+    del msg["Subject"]
+    msg["Subject"] = "Geändert"
+    assert message_from_bytes(wire_format(msg)[2], policy=default)["Subject"] == "Geändert"
+    body = msg.get_body(("plain",))
+    assert body is not None
+    body.set_content("Neuer Text")
+    sent = wire_format(msg)[2]
+    assert sent != before and sent == msg.as_bytes(policy=SMTP) and b"Neuer Text" in sent
