@@ -7,9 +7,21 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from oms.connection import ChannelConnection
@@ -35,6 +47,19 @@ from oms.store.schema import ChannelRow, OrderEventRow, OrderLineRow, OrderRow, 
 
 def payload_hash(order: NormalizedOrder) -> str:
     return hashlib.sha256(order.model_dump_json().encode()).hexdigest()
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter however many
+    values (a query with thousands of placeholders costs more to prepare than to run)."""
+    if _postgres(session):
+        kind = ARRAY(String) if isinstance(column.type, String) else ARRAY(column.type)
+        return cast(ColumnElement[bool], column == any_(bindparam(None, list(values), type_=kind)))
+    return cast(ColumnElement[bool], column.in_(list(values)))
 
 
 @dataclass
@@ -112,7 +137,7 @@ def _local_numbers(
             session.scalars(
                 select(OrderRow.order_number).where(
                     OrderRow.seller_id == seller_id,
-                    OrderRow.order_number.in_(wanted[start : start + 5_000]),
+                    one_of(session, OrderRow.order_number, wanted[start : start + 5_000]),
                 )
             )
         )
@@ -147,7 +172,8 @@ def upsert_orders(
         row.channel_order_id: row
         for row in session.scalars(
             select(OrderRow).where(
-                OrderRow.connection_id == conn.id, OrderRow.channel_order_id.in_(list(latest))
+                OrderRow.connection_id == conn.id,
+                one_of(session, OrderRow.channel_order_id, list(latest)),
             )
         )
     }
@@ -156,6 +182,7 @@ def upsert_orders(
         _insert_new(session, seller, conn, fresh, actor, now, result)
     moves: dict[tuple[OrderStatus, OrderStatus], list[str]] = {}
     paid_now: list[str] = []
+    changed_orders: list[tuple[OrderRow, NormalizedOrder, str]] = []
     for cid, order in latest.items():
         row = existing.get(cid)
         if row is None:
@@ -164,13 +191,14 @@ def upsert_orders(
         if row.payload_sha256 == digest:
             result.unchanged.append(row.order_number)
             continue
-        _update_existing(session, row, order, digest, actor, now)
+        changed_orders.append((row, order, digest))
         result.updated.append(row.order_number)
         if order.payment.paid and not row.paid:
             paid_now.append(row.order_number)
         local = OrderStatus(row.status)
         if order.status is not local:
             moves.setdefault((local, order.status), []).append(row.order_number)
+    _update_existing(session, changed_orders, actor, now)
     for (local, remote), numbers in moves.items():
         _follow_channel(session, seller, local, remote, numbers, actor, now, result)
     if paid_now:
@@ -209,13 +237,29 @@ def _insert_new(
                 "updated_at": now,
             }
         )
-    returned = session.execute(
-        insert(OrderRow).returning(
-            OrderRow.id, OrderRow.channel_order_id, sort_by_parameter_order=True
-        ),
-        rows,
-    ).all()
-    ids = {cid: oid for oid, cid in returned}
+    if _postgres(session):
+        # Ids from the table's sequence, then the rows by COPY like their lines and events.
+        new_ids = session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": len(rows)},
+        ).all()
+        insert_rows(
+            session, OrderRow, [{"id": oid, **row} for oid, row in zip(new_ids, rows, strict=True)]
+        )
+        ids = {row["channel_order_id"]: oid for oid, row in zip(new_ids, rows, strict=True)}
+    else:
+        # Core INSERT on the table, not the ORM entity: the ORM's bulk insert leaves out the
+        # None values and so splits a page into one statement per distinct set of empty columns.
+        table = _table(OrderRow)
+        returned = session.execute(
+            insert(table).returning(
+                table.c.id, table.c.channel_order_id, sort_by_parameter_order=True
+            ),
+            rows,
+        ).all()
+        ids = {cid: oid for oid, cid in returned}
     by_cid = {o.channel_order_id: o for o in fresh}
     insert_rows(
         session,
@@ -251,14 +295,37 @@ def _insert_new(
     result.new += [numbers[o.channel_order_id] for o in fresh]
 
 
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
 def insert_rows(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
-    """Multi-row INSERT ... VALUES in chunks: one statement per chunk instead of one per row
-    (what an executemany becomes on PostgreSQL), within both databases' parameter limits."""
+    """Append rows of one table: COPY on PostgreSQL (one round trip, no SQL to build per row),
+    one executemany elsewhere. In the caller's transaction, like any other statement."""
     if not rows:
         return
-    per_chunk = max(1, 20_000 // len(rows[0]))
-    for start in range(0, len(rows), per_chunk):
-        session.execute(insert(model).values(list(rows[start : start + per_chunk])))
+    table = _table(model)
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        connection.execute(insert(table), list(rows))
+        return
+    names = list(rows[0])
+    processors = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+    columns = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(
+                [
+                    value if process is None or value is None else process(value)
+                    for process, value in zip(processors, (row[n] for n in names), strict=True)
+                ]
+            )
 
 
 def _outbox_row(
@@ -280,33 +347,50 @@ def _outbox_row(
 
 def _update_existing(
     session: Session,
-    row: OrderRow,
-    order: NormalizedOrder,
-    digest: str,
+    changed_orders: Sequence[tuple[OrderRow, NormalizedOrder, str]],
     actor: Actor,
     now: datetime,
 ) -> None:
-    values = _row_values(order)
-    changed = sorted(k for k, v in values.items() if getattr(row, k) != v and k != "ordered_at")
-    session.execute(
-        update(OrderRow)
-        .where(OrderRow.id == row.id)
-        .values(**values, payload_sha256=digest, updated_at=now, version=OrderRow.version + 1)
-    )
-    session.execute(delete(OrderLineRow).where(OrderLineRow.order_id == row.id))
-    session.execute(insert(OrderLineRow), _line_rows(row.id, order))
-    session.execute(
-        insert(OrderEventRow).values(
-            seller_id=row.seller_id,
-            order_id=row.id,
-            kind="updated",
-            from_status=row.status,
-            to_status=row.status,
-            actor=actor.value,
-            at=now,
-            details=json.dumps({"changed": changed or ["lines"]}),
+    """Rewrite changed orders with their lines, an "updated" audit row each: one UPDATE
+    executemany, one DELETE and one INSERT of lines, one INSERT of events for all of them."""
+    if not changed_orders:
+        return
+    table = _table(OrderRow)
+    updates, lines, events = [], [], []
+    for row, order, digest in changed_orders:
+        values = _row_values(order)
+        changed = sorted(k for k, v in values.items() if getattr(row, k) != v and k != "ordered_at")
+        values["payload_sha256"] = digest
+        updates.append({"row_id": row.id, **{f"new_{k}": v for k, v in values.items()}})
+        lines += _line_rows(row.id, order)
+        events.append(
+            {
+                "seller_id": row.seller_id,
+                "order_id": row.id,
+                "kind": "updated",
+                "from_status": row.status,
+                "to_status": row.status,
+                "actor": actor.value,
+                "at": now,
+                "details": json.dumps({"changed": changed or ["lines"]}),
+            }
         )
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            {
+                **{name[4:]: bindparam(name) for name in updates[0] if name != "row_id"},
+                "updated_at": now,
+                "version": table.c.version + 1,
+            }
+        ),
+        updates,
     )
+    ids = [row.id for row, _, _ in changed_orders]
+    session.execute(delete(OrderLineRow).where(one_of(session, OrderLineRow.order_id, ids)))
+    insert_rows(session, OrderLineRow, lines)
+    insert_rows(session, OrderEventRow, events)
 
 
 def _follow_channel(
@@ -325,24 +409,25 @@ def _follow_channel(
         actions: list[Action] = path(local, remote)
     except ValueError:
         # Behind us (our push is on its way) or contradicting us: keep ours, say so.
-        for number in numbers:
-            oid = session.scalar(
-                select(OrderRow.id).where(
-                    OrderRow.seller_id == seller.id, OrderRow.order_number == number
-                )
-            )
-            session.execute(
-                insert(OrderEventRow).values(
-                    seller_id=seller.id,
-                    order_id=oid,
-                    kind="channel_status_kept",
-                    from_status=local.value,
-                    to_status=local.value,
-                    actor=actor.value,
-                    at=now,
-                    details=json.dumps({"channel_status": remote.value}),
-                )
-            )
+        ids = order_ids(session, seller, numbers)
+        kept = json.dumps({"channel_status": remote.value})
+        insert_rows(
+            session,
+            OrderEventRow,
+            [
+                {
+                    "seller_id": seller.id,
+                    "order_id": ids[number],
+                    "kind": "channel_status_kept",
+                    "from_status": local.value,
+                    "to_status": local.value,
+                    "actor": actor.value,
+                    "at": now,
+                    "details": kept,
+                }
+                for number in numbers
+            ],
+        )
         return
     for action in actions:
         details = {"reason": "cancelled on the channel"} if action is Action.CANCEL else {}
@@ -512,7 +597,8 @@ def order_ids(session: Session, seller: Seller, numbers: Sequence[str]) -> dict[
     for i in range(0, len(wanted), 5_000):
         rows = session.execute(
             select(OrderRow.order_number, OrderRow.id).where(
-                OrderRow.seller_id == seller.id, OrderRow.order_number.in_(wanted[i : i + 5_000])
+                OrderRow.seller_id == seller.id,
+                one_of(session, OrderRow.order_number, wanted[i : i + 5_000]),
             )
         )
         found.update({number: oid for number, oid in rows})
