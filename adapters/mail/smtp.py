@@ -199,13 +199,14 @@ class SmtpSender:
 
     def send(self, message: EmailMessage) -> None:
         """Send one email; re-opens a dropped connection once before giving up."""
-        if not any(message.get_all(f) for f in ("To", "Cc", "Bcc")):
+        wire = wire_format(message)  # once, also when the connection is re-opened
+        if not wire[1]:
             raise PermanentMailError("the message has no recipient")
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._connect()
             try:
-                self._send_once(self._smtp, message)
+                self._send_once(self._smtp, *wire)
                 return
             except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
                 self._drop()
@@ -219,9 +220,15 @@ class SmtpSender:
                     f"SMTP server {self.host}:{self.port} did not answer within {self.timeout} s"
                 ) from exc
 
-    def _send_once(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
+    def _send_once(
+        self,
+        smtp: smtplib.SMTP,
+        from_addr: str | None,
+        to_addrs: list[str],
+        data: bytes,
+        options: list[str],
+    ) -> None:
         try:
-            from_addr, to_addrs, data, options = wire_format(message)
             refused = smtp.sendmail(self.envelope_from or from_addr or "", to_addrs, data, options)
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = next(iter(exc.recipients.values()))
