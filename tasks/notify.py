@@ -19,22 +19,31 @@ from adapters.mail.senders import sender_from_settings
 from oms.draining import DrainReport, drain
 from oms.effects import Topic
 from oms.seller import Seller
+from oms.store.db import transaction
 from tasks import runtime
 
 
 def stored_invoices(engine: Engine) -> InvoiceSource:
-    """Invoices from the documents store; missing ones rendered first (one call per batch)."""
+    """Invoices from the documents store (one query per batch, not one per order); missing
+    ones rendered first (one call per batch)."""
 
     def invoices(
         seller: Seller, order_ids: Sequence[int], render_missing: bool
     ) -> dict[int, Attachment | str]:
-        from documents import api
+        from documents import api, store
 
         def lookup() -> dict[int, Attachment | str]:
+            with transaction(engine) as session:
+                docs = store.documents_of(session, seller.id, order_ids, ["invoice"])
             found: dict[int, Attachment | str] = {}
             for oid in order_ids:
-                stored = api.stored_pdf(engine, seller, oid, "invoice")
-                found[oid] = Attachment(*stored) if stored else "no invoice issued yet"
+                doc = docs.get((oid, "invoice"))
+                pdf = store.read_pdf(doc) if doc is not None else None
+                found[oid] = (
+                    Attachment(doc.number, pdf)
+                    if doc is not None and pdf is not None
+                    else "no invoice issued yet"
+                )
             return found
 
         found = lookup()
