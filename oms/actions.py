@@ -33,6 +33,7 @@ BATCH = 5_000
 class Refusal:
     order_number: str
     reason: str
+    code: ErrorCode = ErrorCode.ILLEGAL_TRANSITION
 
     def __str__(self) -> str:
         return f"order {self.order_number}: {self.reason}"
@@ -50,12 +51,9 @@ class BulkResult:
         """For a one-order call: turn its refusal into the matching error."""
         if self.refused:
             first = self.refused[0]
-            if first.reason == "not found":
+            if first.code is ErrorCode.NOT_FOUND:
                 raise NotFound("order", first.order_number)
-            code = (
-                ErrorCode.INVALID_INPUT if "paid" in first.reason else ErrorCode.ILLEGAL_TRANSITION
-            )
-            raise OmsError(code, str(first).replace(": ", " ", 1))
+            raise OmsError(first.code, str(first).replace(": ", " ", 1))
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -124,10 +122,10 @@ def _why_refused(
     for n in numbers:
         row = found.get(n)
         if row is None:
-            refusals.append(Refusal(n, "not found"))
+            refusals.append(Refusal(n, "not found", ErrorCode.NOT_FOUND))
         elif action == "paid":
             why = "is paid already" if row.paid else "is cancelled: cannot mark it paid"
-            refusals.append(Refusal(n, why))
+            refusals.append(Refusal(n, why, ErrorCode.INVALID_INPUT))
         else:
             refusals.append(Refusal(n, refusal_reason(Action(action), OrderStatus(row.status))))
     return refusals

@@ -3,6 +3,11 @@ and the outbox rows of the same orders with INSERT ... SELECT, in the caller's t
 
 Every changed row is stamped with a change id, so the follow-up statements find
 exactly the orders this statement changed, even when other writers run at once.
+
+The outbox INSERTs are plain (no ON CONFLICT): an idempotency key holds the order's
+version, which the same statement increments, so no two changes can produce the same
+key; a duplicate would be a bug and fails the whole change. (ON CONFLICT costs a
+speculative insertion per row on PostgreSQL.)
 """
 
 from __future__ import annotations
@@ -19,14 +24,16 @@ from sqlalchemy import (
     FromClause,
     String,
     and_,
+    any_,
     bindparam,
     cast,
     literal,
     select,
+    text,
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from oms.effects import EffectRule, Event, Topic
@@ -88,6 +95,14 @@ def apply_to_numbers(session: Session, step: Step, numbers: Sequence[str]) -> li
     """Apply `step` to those of `numbers` that qualify; returns the numbers changed."""
     if not numbers:
         return []
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter instead of one per number; and the planner is told that
+        # pages are cached (random_page_cost 1.1, for this transaction only): with the
+        # default 4.0 it scans the whole orders table once per batch of 5,000 numbers
+        # instead of looking each up in the (seller_id, order_number) index.
+        session.execute(text("SET LOCAL random_page_cost = 1.1"))
+        wanted = bindparam("numbers", list(numbers), type_=postgresql.ARRAY(String))
+        return _apply(session, step, orders.c.order_number == any_(wanted))
     return _apply(session, step, orders.c.order_number.in_(list(numbers)))
 
 
@@ -146,9 +161,8 @@ def _apply_in_one_statement(
     payload = json.dumps(dict(step.details), default=str)
     for n, rule in enumerate(step.rules):
         final = final.add_cte(
-            postgresql.insert(outbox)
+            outbox.insert()
             .from_select(OUTBOX_COLUMNS, _outbox_select(changed, rule, payload, now))
-            .on_conflict_do_nothing()
             .cte(f"outbox_{n}")
         )
     return list(session.scalars(final))
@@ -239,12 +253,9 @@ def write_side_rows(
         query = _audit_select(orders, step, now, json.dumps(base_details)).where(changed)
         session.execute(events.insert().from_select(AUDIT_COLUMNS, query))
     payload = json.dumps(base_details, default=str)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for rule in step.rules:
         query = _outbox_select(orders, rule, payload, now).where(changed)
-        session.execute(
-            dialect.insert(outbox).from_select(OUTBOX_COLUMNS, query).on_conflict_do_nothing()
-        )
+        session.execute(outbox.insert().from_select(OUTBOX_COLUMNS, query))
 
 
 def idempotency_key(topic: Topic | str, event: Event | str, order_id: Any, version: Any) -> Any:

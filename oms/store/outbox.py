@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -30,7 +30,7 @@ PENDING, DONE, DEAD = "pending", "done", "dead"
 class OutboxItem:
     id: int
     seller_id: int
-    order_id: int | None
+    order_id: int
     topic: str
     event: str
     idempotency_key: str
@@ -45,7 +45,7 @@ def _now() -> datetime:
 def enqueue(
     session: Session,
     seller_id: int,
-    order_id: int | None,
+    order_id: int,
     topic: Topic,
     event: str,
     idempotency_key: str,
@@ -68,7 +68,7 @@ def enqueue(
             available_at=now,
             created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .on_conflict_do_nothing(index_elements=["order_id", "idempotency_key"])
     )
     return bool(rowcount(session.execute(stmt)))
 
@@ -89,7 +89,9 @@ def claim(
     now = _now()
     ready = and_(
         OutboxRow.topic == topic.value,
-        OutboxRow.state == PENDING,
+        # A literal, not a bound parameter: the planners of both databases use the
+        # partial index ix_outbox_pending only when they can match its predicate.
+        OutboxRow.state == literal_column(f"'{PENDING}'"),
         OutboxRow.available_at <= now,
         or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
     )

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -123,13 +124,20 @@ class OrderLineRow(Base):
     total: Mapped[Decimal]
 
 
+# The audit log and the outbox are append-only and are written only by INSERT ... SELECT
+# from the orders row they refer to, in the transaction that changes that row (orders are
+# never deleted). They carry no foreign keys: on PostgreSQL each one is a trigger with a
+# row lock per inserted row, and a bulk confirm writes five such rows per order; dropping
+# them took bench/actions from 6.6x to 3.7x the bare UPDATE (migration 0003).
+
+
 class OrderEventRow(Base):
     """The audit log: who did what to which order, when, from -> to."""
 
     __tablename__ = "order_events"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"))
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(Id)
+    order_id: Mapped[int] = mapped_column(Id, index=True)
     kind: Mapped[str] = mapped_column(String(32))  # imported, confirm, cancel, ..., paid, updated
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
@@ -142,13 +150,26 @@ class OutboxRow(Base):
     """A side effect waiting to happen. Never deleted: done and dead rows stay for audit."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_ready", "topic", "state", "available_at", "id"),)
+    __table_args__ = (
+        # Only pending rows are indexed for claiming, in id order per topic: the index
+        # stays the size of the backlog, however many done rows the table keeps.
+        Index(
+            "ix_outbox_pending",
+            "topic",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+        # Keys are unique per order; order_id first keeps inserts at the right edge of
+        # the index and serves the per-order look-ups (claim in order).
+        UniqueConstraint("order_id", "idempotency_key"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"))
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(Id)
+    order_id: Mapped[int] = mapped_column(Id)
     topic: Mapped[str] = mapped_column(String(16))
     event: Mapped[str] = mapped_column(String(32))
-    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128))
     payload: Mapped[str] = mapped_column(Text)  # JSON text
     state: Mapped[str] = mapped_column(String(8))  # pending | done | dead
     attempts: Mapped[int] = mapped_column(Integer)
