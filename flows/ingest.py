@@ -19,7 +19,7 @@ from tasks import runtime
 from tasks.channels_links import Opener, open_for_reading
 from tasks.channels_runs import run_name, tag_run
 from tasks.channels_stream import PageStream
-from tasks.ingest import fetch_page, store_orders_page
+from tasks.ingest import fetch_pages, store_orders_pages
 
 FAN_OUT = 4  # connections ingested at once in ingest_all
 
@@ -27,24 +27,26 @@ FAN_OUT = 4  # connections ingested at once in ingest_all
 def ingest_connection(
     seller: Seller, conn: ChannelConnection, opener: Opener = open_for_reading
 ) -> IngestCounts:
-    """Walk the connection's changed orders page by page, fetching a page while the previous
-    one is stored. The cursor moves with each committed page when the channel lists pages in
-    update order, otherwise with the last page of the walk (so a failed walk loses nothing)."""
+    """Walk the connection's changed orders a batch of pages at a time, fetching a batch while
+    the previous one is stored. The cursor moves with each committed batch when the channel
+    lists pages in update order, otherwise with the last page of the walk (so a failed walk
+    loses nothing)."""
     counts = IngestCounts()
     with opener(conn) as (channel, _):
         stream = PageStream(channel, conn.sync_cursor, conn.options.overlap_seconds)
         in_update_order = bool(getattr(channel, "pages_in_update_order", False))
         newest = conn.sync_cursor
         storing: tuple[PrefectFuture[IngestCounts], str | None] | None = None
-        while (page := fetch_page(stream)) is not None:
-            newest = later_cursor(newest, page.max_updated_at)
-            moves = in_update_order or page.next_page is None
+        while pages := fetch_pages(stream):
+            for page in pages:
+                newest = later_cursor(newest, page.max_updated_at)
+            moves = in_update_order or pages[-1].next_page is None
             cursor = newest if moves else stream.committed
             if storing is not None:
                 counts.add(_stored(stream, *storing))
-            # quote(): Prefect would otherwise walk every raw order of the page (~0.1 s a page).
-            quoted: Any = quote(page)
-            future = store_orders_page.submit(seller, conn, channel, quoted, cursor)
+            # quote(): Prefect would otherwise walk every raw order of the pages (~0.1 s a page).
+            quoted: Any = quote(pages)
+            future = store_orders_pages.submit(seller, conn, channel, quoted, cursor)
             storing = (future, cursor)
         if storing is not None:
             counts.add(_stored(stream, *storing))

@@ -151,9 +151,11 @@ def store_page(
     page: MappedPage,
     fetched: int,
     cursor: str | None,
+    pages: int = 1,
 ) -> IngestCounts:
-    """Upsert one mapped page, quarantine its rejects and move the cursor, in the caller's
-    transaction: the cursor is committed together with the orders, never before them."""
+    """Upsert one mapped page (or batch of pages), quarantine its rejects and move the cursor,
+    in the caller's transaction: the cursor is committed together with the orders, never
+    before them."""
     result = order_store.upsert_orders(session, seller, conn, page.orders, actor=Actor.CHANNEL)
     quarantine_rejected(session, seller, conn, page.rejected)
     # An order that maps now leaves no open quarantine row behind.
@@ -169,6 +171,6 @@ def store_page(
         updated=len(result.updated),
         unchanged=len(result.unchanged),
         quarantined=len(page.rejected),
-        pages=1,
+        pages=pages,
         transitions=list(result.transitions),
     )
