@@ -130,6 +130,14 @@ def unstructured(name: str, value: str) -> str:
     return _policy_fold(name, value)
 
 
+def fitted(name: str, value: str) -> str:
+    """A structured header value (e.g. Content-Disposition) as it is when short, else folded
+    by the policy."""
+    if value.isascii() and len(name) + 2 + len(value) <= _MAX_LINE:
+        return value
+    return _policy_fold(name, value)
+
+
 def mailbox(name: str, display: str, address: str) -> str:
     """`Display <address>` with the display name quoted or encoded as needed, folded."""
     value = formataddr((display, address), charset="utf-8")

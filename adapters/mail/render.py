@@ -28,7 +28,16 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup, escape
 
-from adapters.mail.mime import Part, binary_part, build, mailbox, multipart, text_part, unstructured
+from adapters.mail.mime import (
+    Part,
+    binary_part,
+    build,
+    fitted,
+    mailbox,
+    multipart,
+    text_part,
+    unstructured,
+)
 from oms.model import LANGUAGES, Order
 from oms.seller import HEX_COLOUR, Seller
 
@@ -137,7 +146,6 @@ class _Sender:
 
     values: dict[str, Any]
     logo: Part | None
-    logo_cid: str | None
 
 
 @lru_cache(maxsize=64)
@@ -167,7 +175,6 @@ def _sender(
         else binary_part(
             "image/png", png, [("Content-Disposition", "inline"), ("Content-ID", f"<{cid}>")]
         ),
-        cid,
     )
 
 
@@ -266,7 +273,12 @@ def render(
         pdf = binary_part(
             "application/pdf",
             attachment.pdf,
-            [("Content-Disposition", f'attachment; filename="{name}.pdf"')],
+            [
+                (
+                    "Content-Disposition",
+                    fitted("Content-Disposition", f'attachment; filename="{name}.pdf"'),
+                )
+            ],
         )
         body = multipart("mixed", [body, pdf], f"=_ss_m{boundary}")
 
