@@ -14,9 +14,9 @@ from sqlalchemy import (
     ColumnElement,
     String,
     Table,
-    any_,
     bindparam,
     delete,
+    func,
     insert,
     select,
     text,
@@ -54,11 +54,15 @@ def _postgres(session: Session) -> bool:
 
 
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter however many
-    values (a query with thousands of placeholders costs more to prepare than to run)."""
+    """`column IN (values)`; on PostgreSQL `column IN (SELECT unnest(:array))`: one parameter
+    however many values (a query with thousands of placeholders costs more to prepare than to
+    run), and a join either way the plan goes. (`= ANY(:array)` is no good: once psycopg has
+    prepared the statement, PostgreSQL's generic plan may scan the table and test each row
+    against the whole array, which took a page of 1,000 orders from 0.15 s to 1 s at 20,000.)"""
     if _postgres(session):
         kind = ARRAY(String) if isinstance(column.type, String) else ARRAY(column.type)
-        return cast(ColumnElement[bool], column == any_(bindparam(None, list(values), type_=kind)))
+        wanted = select(func.unnest(bindparam(None, list(values), type_=kind)))
+        return cast(ColumnElement[bool], column.in_(wanted))
     return cast(ColumnElement[bool], column.in_(list(values)))
 
 
