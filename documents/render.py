@@ -2,7 +2,9 @@
 
 The two steps are separate so that tests can read the HTML without a PDF
 engine. One `FontConfiguration` and one parsed stylesheet are kept per process:
-the bundled TTF fonts are registered once, not on every render.
+the bundled TTF fonts are registered once, not on every render. WeasyPrint's
+user-agent stylesheet is used without its rules for list markers, footnotes and
+notes (see `document_html_class`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -59,6 +62,37 @@ def render_html(view: DocumentView) -> str:
     return environment().get_template(TEMPLATES[view.kind]).render(doc=view)
 
 
+# WeasyPrint's user-agent stylesheet gives `::marker`, footnote and note pseudo-elements
+# to *every* element: 7 computed styles per element instead of 1 (~9 ms of an invoice).
+# Our documents have no lists, footnotes or notes, so these six rules do nothing there.
+UNUSED_UA_RULES = re.compile(
+    r"^::(?:marker|footnote-call|footnote-marker|note-call|note-marker|note-callback) \{[^}\n]*\}$",
+    re.MULTILINE,
+)
+
+
+def document_html_class() -> Any:
+    """WeasyPrint's `HTML`, with its user-agent stylesheet less UNUSED_UA_RULES. Should a
+    WeasyPrint upgrade move what this relies on, plain `HTML` (same look, slower)."""
+    from weasyprint import CSS, HTML
+    from weasyprint import html as weasy_html
+
+    ua = getattr(weasy_html, "UA", None)
+    counters = getattr(weasy_html, "UA_COUNTER_STYLE", None)
+    if not isinstance(ua, str) or counters is None or not hasattr(HTML, "_ua_stylesheets"):
+        return HTML
+    lean, removed = UNUSED_UA_RULES.subn("", ua)
+    if removed != 6:
+        return HTML
+    sheet = CSS(string=lean, counter_style=counters)
+
+    class DocumentHTML(HTML):  # type: ignore[misc]
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [sheet, weasy_html.UA_FORM_STYLESHEET] if forms else [sheet]
+
+    return DocumentHTML
+
+
 class PdfConverter:
     """HTML -> PDF with the safe fetcher, one font configuration and the parsed stylesheet."""
 
@@ -66,6 +100,7 @@ class PdfConverter:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
+        self.html_class = document_html_class()
         self.font_config = FontConfiguration()
         self.fetcher = SafeURLFetcher()
         self.stylesheet = CSS(
@@ -75,9 +110,9 @@ class PdfConverter:
         )
 
     def to_pdf(self, html: str) -> bytes:
-        from weasyprint import HTML
-
-        document = HTML(string=html, base_url=str(ASSETS) + "/", url_fetcher=self.fetcher)
+        document = self.html_class(
+            string=html, base_url=str(ASSETS) + "/", url_fetcher=self.fetcher
+        )
         pdf: bytes = document.write_pdf(stylesheets=[self.stylesheet], font_config=self.font_config)
         return pdf
 
