@@ -12,6 +12,7 @@ closed at the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.message import EmailMessage
 from types import TracebackType
 from typing import Protocol
@@ -36,8 +37,11 @@ class PermanentMailError(MailError):
 class MailSender(Protocol):
     """Hands finished emails to a mail server (or a folder)."""
 
-    def send(self, message: EmailMessage) -> None:
-        """Deliver one message to its recipients, or raise a MailError."""
+    def send(self, message: EmailMessage, before_accept: Callable[[], None] | None = None) -> None:
+        """Deliver one message to its recipients, or raise a MailError. `before_accept` runs
+        once the message is handed over but before the server may accept it (the last
+        moment to stop it); when it raises, the message is not delivered and the error
+        comes out of `send` as it is."""
         ...
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ since the row was written):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
@@ -181,6 +182,12 @@ class EmailBatch:
                 outcomes[p.item.id] = self._retry(error)
                 self.log.note("retried", p.order.order_number, p.item.event, error)
 
+    @property
+    def _threaded_commits(self) -> bool:
+        """Not for an in-memory SQLite database: each thread would see a database of its own."""
+        url = self.engine.url
+        return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
     def _commit_sent(self, item_id: int) -> None:
         with transaction(self.engine) as session:
             outbox.mark_done(session, [item_id])
@@ -193,12 +200,25 @@ class EmailBatch:
             sender = self.sender_factory()
         except ServerUnavailable as exc:
             down, sender = str(exc), None
+        # Each sent email is committed as done at once, on a second thread while the next
+        # email's body goes out; the sender waits for that commit before the final dot of
+        # the next email (`before_accept`), so never more than one email is accepted by the
+        # server and not yet committed — the same window as committing in line.
+        committing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="email-commit")
+        pending: list[Future[None]] = []
+
+        def settle() -> None:
+            while pending:
+                pending.pop().result()  # a failed commit stops the batch, as before
+
         try:
             for p in planned:
                 number, event = p.order.order_number, p.item.event
                 if down is None and sender is not None and p.message is not None:
                     try:
-                        sender.send(p.message)
+                        sender.send(p.message, before_accept=settle)
+                    except _CommitError:
+                        raise
                     except ServerUnavailable as exc:
                         down = str(exc)  # this row and the rest wait for the server
                     except TemporaryMailError as exc:
@@ -217,14 +237,28 @@ class EmailBatch:
                         self.log.note("retried", number, event, error)
                         continue
                     else:
-                        # Commit this row now: a crash later in the batch must not send it
-                        # again. The window left is the one between the OK and this commit.
-                        self._commit_sent(p.item.id)
+                        settle()  # a no-op unless the sender did not call it
+                        if self._threaded_commits:
+                            pending.append(committing.submit(self._commit_done, p.item.id))
+                        else:
+                            self._commit_done(p.item.id)
                         outcomes[p.item.id] = Outcome.done()
                         self.log.note("sent", number, event, "")
                         continue
                 outcomes[p.item.id] = self._retry(down or "not sent")
                 self.log.note("retried", number, event, down or "not sent")
+            settle()
         finally:
+            committing.shutdown(wait=True)
             if sender is not None:
                 sender.close()
+
+    def _commit_done(self, item_id: int) -> None:
+        try:
+            self._commit_sent(item_id)
+        except Exception as exc:
+            raise _CommitError(f"{type(exc).__name__}: {exc}") from exc
+
+
+class _CommitError(Exception):
+    """Marking a sent email done failed: the batch stops (the drain retries its rows)."""

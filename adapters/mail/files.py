@@ -7,6 +7,7 @@ overwrites one file instead of adding a second.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -30,15 +31,24 @@ class FileSender:
         self.folder = folder
         self.sent: list[Path] = []
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, before_accept: Callable[[], None] | None = None) -> None:
         if not message.get("To"):
             raise PermanentMailError("the message has no recipient")
         path = self.folder / eml_name(message)
+        tmp = path.with_suffix(".tmp")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
             tmp.write_bytes(message.as_bytes(policy=SMTP))
-            tmp.replace(path)
+        except OSError as exc:
+            raise TemporaryMailError(f"cannot write {path}: {exc}") from exc
+        if before_accept is not None:
+            try:
+                before_accept()
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        try:
+            tmp.replace(path)  # the file appears: accepted
         except OSError as exc:
             raise TemporaryMailError(f"cannot write {path}: {exc}") from exc
         self.sent.append(path)

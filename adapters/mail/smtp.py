@@ -18,6 +18,7 @@ import re
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from email.generator import NLCRE, BytesGenerator  # type: ignore[attr-defined]
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
@@ -97,9 +98,21 @@ def wire_format(message: EmailMessage) -> tuple[str | None, list[str], bytes, li
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
-def _data(smtp: smtplib.SMTP, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-    """smtplib's DATA step with the dot-stuffing regex run only when a line starts with
-    a dot (never in base64; the regex over a 70 KB message costs more than the send)."""
+class _Stopped(Exception):
+    """The caller's `before_accept` raised (carried past smtplib's and our own handlers)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _data(
+    smtp: smtplib.SMTP, msg: ReadableBuffer | str, before_accept: Callable[[], None] | None
+) -> tuple[int, bytes]:
+    """smtplib's DATA step, with the dot-stuffing regex run only when a line starts with a
+    dot (never in base64; over a 70 KB message it costs more than the send), and
+    `before_accept` run after the body, before the final dot (until then the server
+    accepts nothing: without the dot the message is dropped with the connection)."""
     smtp.putcmd("data")
     code, answer = smtp.getreply()
     if code != 354:
@@ -110,18 +123,34 @@ def _data(smtp: smtplib.SMTP, msg: ReadableBuffer | str) -> tuple[int, bytes]:
         data = bytes(msg)
     if data.startswith(b".") or b"\n." in data:
         data = _LEADING_DOT.sub(b"..", data)
-    smtp.send(data + (b".\r\n" if data.endswith(b"\r\n") else b"\r\n.\r\n"))
+    end = b".\r\n" if data.endswith(b"\r\n") else b"\r\n.\r\n"
+    if before_accept is None:
+        smtp.send(data + end)
+    else:
+        smtp.send(data)
+        try:
+            before_accept()
+        except BaseException as exc:
+            raise _Stopped(exc) from exc
+        smtp.send(end)
     return smtp.getreply()
 
 
 class _SMTP(smtplib.SMTP):
+    before_accept: Callable[[], None] | None = None
+
     def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        return _data(self, msg)
+        return _data(self, msg, self.before_accept)
 
 
 class _SMTP_SSL(smtplib.SMTP_SSL):
+    before_accept: Callable[[], None] | None = None
+
     def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        return _data(self, msg)
+        return _data(self, msg, self.before_accept)
+
+
+_Connection = _SMTP | _SMTP_SSL
 
 
 class SmtpSender:
@@ -146,15 +175,15 @@ class SmtpSender:
         self.timeout = timeout
         self.ssl_context = ssl_context or ssl.create_default_context()
         self.envelope_from = envelope_from
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: _Connection | None = None
         self.connections = 0  # how many times a connection was opened (for tests and benches)
 
     def __repr__(self) -> str:  # never show the password
         return f"SmtpSender({self.host}:{self.port}, {self.security}, user={self.username!r})"
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _Connection:
         where = f"SMTP server {self.host}:{self.port}"
-        smtp: smtplib.SMTP | None = None
+        smtp: _Connection | None = None
         try:
             if self.security == "ssl":
                 smtp = _SMTP_SSL(
@@ -168,6 +197,10 @@ class SmtpSender:
                 smtp = _SMTP(self.host, self.port, local_hostname(), timeout=self.timeout)
                 if self.security == "starttls":
                     smtp.starttls(context=self.ssl_context)
+            # The final dot goes out on its own after `before_accept`: without this, Nagle
+            # holds it back until the server's delayed ACK (40 ms per email).
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo_or_helo_if_needed()
             if self.username:
                 smtp.login(self.username, self._password or "")
@@ -197,8 +230,10 @@ class SmtpSender:
         self._quietly_close(self._smtp)
         self._smtp = None
 
-    def send(self, message: EmailMessage) -> None:
-        """Send one email; re-opens a dropped connection once before giving up."""
+    def send(self, message: EmailMessage, before_accept: Callable[[], None] | None = None) -> None:
+        """Send one email; re-opens a dropped connection once before giving up.
+        `before_accept` runs before the final dot; when it raises, the connection is
+        dropped (the server discards the message) and its error comes out as it is."""
         wire = wire_format(message)  # once, also when the connection is re-opened
         if not wire[1]:
             raise PermanentMailError("the message has no recipient")
@@ -206,8 +241,11 @@ class SmtpSender:
             if self._smtp is None:
                 self._smtp = self._connect()
             try:
-                self._send_once(self._smtp, *wire)
+                self._send_once(self._smtp, before_accept, *wire)
                 return
+            except _Stopped as stop:
+                self._drop()
+                raise stop.error from None
             except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
                 self._drop()
                 if attempt == 2:
@@ -222,12 +260,14 @@ class SmtpSender:
 
     def _send_once(
         self,
-        smtp: smtplib.SMTP,
+        smtp: _Connection,
+        before_accept: Callable[[], None] | None,
         from_addr: str | None,
         to_addrs: list[str],
         data: bytes,
         options: list[str],
     ) -> None:
+        smtp.before_accept = before_accept
         try:
             refused = smtp.sendmail(self.envelope_from or from_addr or "", to_addrs, data, options)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -241,6 +281,8 @@ class SmtpSender:
             raise classify(exc.smtp_code, exc.smtp_error, "message refused") from exc
         except smtplib.SMTPNotSupportedError as exc:  # e.g. an address needing SMTPUTF8
             raise PermanentMailError(f"the server cannot take this message: {exc}") from exc
+        finally:
+            smtp.before_accept = None
         if refused:  # some recipients accepted, some not: report the first refusal
             code, answer = next(iter(refused.values()))
             raise classify(code, answer, "recipient refused")

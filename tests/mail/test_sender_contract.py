@@ -65,3 +65,28 @@ def test_every_sender_refuses_a_message_without_recipient_for_good(
     with sender, pytest.raises(PermanentMailError, match="no recipient"):
         sender.send(msg)
     assert inbox() == []
+
+
+def test_every_sender_runs_before_accept_before_delivering_and_a_raise_stops_the_email(
+    sender_and_inbox: tuple[MailSender, Received],
+) -> None:
+    sender, inbox = sender_and_inbox
+    seen: list[int] = []
+
+    class CommitFailed(Exception):
+        pass
+
+    def refuse() -> None:
+        seen.append(len(inbox()))
+        raise CommitFailed("the database is gone")
+
+    with sender:
+        sender.send(message(1), before_accept=lambda: seen.append(len(inbox())))
+        with pytest.raises(CommitFailed, match="the database is gone"):
+            sender.send(message(2), before_accept=refuse)
+        sender.send(message(3))  # the sender still works afterwards
+    assert seen == [0, 1]  # each time, nothing of that email had arrived yet
+    assert sorted(str(m["Message-ID"]) for m in inbox()) == [
+        "<test-1@shop.example>",
+        "<test-3@shop.example>",
+    ]
