@@ -5,7 +5,9 @@ Templates (templates/emails/<event>.{html,txt}.j2) are our code; everything the
 seller or the buyer typed is data: autoescaped in HTML, never compiled as a
 template, and only the placeholders {order_number} and {buyer_name} are filled
 in, by us. The Message-ID is derived from (seller, order, event), so a re-sent
-email carries the same one.
+email carries the same one. Templates are compiled once per process, what a seller's
+emails share (branding, logo part) once per seller; the MIME tree and its SMTP bytes
+are built together by adapters/mail/mime.py.
 """
 
 from __future__ import annotations
