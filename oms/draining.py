@@ -97,6 +97,9 @@ def drain_batch(
             state = outbox.mark_failed(
                 session, item, error, outcome.retryable, max_attempts, outcome.retry_after
             )
+            if state == outbox.DONE:  # the handler committed it before it broke
+                report.done += 1
+                continue
             if state == outbox.DEAD:
                 report.dead += 1
             else:

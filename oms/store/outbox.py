@@ -159,12 +159,16 @@ def mark_failed(
     max_attempts: int,
     retry_after: float | None = None,
 ) -> str:
-    """Record a failed attempt: pending again after a back-off, or dead. Returns the new state."""
+    """Record a failed attempt: pending again after a back-off, or dead. Returns the new state.
+
+    A row the handler has already marked done (a consumer that commits each item as it
+    goes, then breaks) stays done: it is reported as done, never queued again.
+    """
     dead = not retryable or item.attempts >= max_attempts
     delay = retry_after if retry_after is not None else backoff(item.attempts)
-    session.execute(
+    changed = session.execute(
         update(OutboxRow)
-        .where(OutboxRow.id == item.id)
+        .where(OutboxRow.id == item.id, OutboxRow.state == PENDING)
         .values(
             state=DEAD if dead else PENDING,
             last_error=error[:4000],
@@ -172,6 +176,8 @@ def mark_failed(
             available_at=_now() + timedelta(seconds=0 if dead else delay),
         )
     )
+    if not rowcount(changed):
+        return session.scalar(select(OutboxRow.state).where(OutboxRow.id == item.id)) or DONE
     return DEAD if dead else PENDING
 
 
@@ -180,7 +186,7 @@ def release(session: Session, ids: Sequence[int]) -> None:
     if ids:
         session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id.in_(list(ids)))
+            .where(OutboxRow.id.in_(list(ids)), OutboxRow.state == PENDING)
             .values(claimed_until=None, attempts=OutboxRow.attempts - 1)
         )
 

@@ -98,6 +98,27 @@ def test_a_handler_that_crashes_loses_nothing(engine: Engine, shop: SellerSetup)
     assert states == {"pending"}
 
 
+def test_a_handler_that_commits_as_it_goes_then_breaks_does_not_requeue_what_it_did(
+    engine: Engine, shop: SellerSetup
+) -> None:
+    """A consumer that commits each item as it goes (the buyer emails) and then breaks:
+    the items it finished stay done and are not sent again; the rest are retried."""
+    confirmed_orders(engine, shop, 3)
+
+    def commits_one_then_breaks(items: Sequence[OutboxItem]) -> dict[int, Outcome]:
+        with transaction(engine) as s:
+            outbox.mark_done(s, [items[0].id])
+        raise ConnectionError("connection lost after the first email")
+
+    report = drain(engine, Topic.EMAIL, commits_one_then_breaks, batch_size=10, max_batches=1)
+    assert (report.done, report.retried, len(report.errors)) == (1, 2, 2)
+    with transaction(engine) as s:
+        states = sorted(s.scalars(select(OutboxRow.state).where(OutboxRow.topic == "email")))
+        outbox.release(s, list(s.scalars(select(OutboxRow.id))))
+        after_release = sorted(s.scalars(select(OutboxRow.state).where(OutboxRow.topic == "email")))
+    assert states == after_release == ["done", "pending", "pending"]
+
+
 def test_numbers_are_gapless_and_a_rolled_back_number_is_reused(
     engine: Engine, shop: SellerSetup
 ) -> None:
