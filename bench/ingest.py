@@ -44,6 +44,7 @@ def main() -> None:
         from prefect import flow
 
         from flows.ingest import ingest_orders
+        from tasks.ingest import BATCH_ORDERS
 
         @flow(name="bench-warm-up")
         def warm_up() -> None:
@@ -70,7 +71,12 @@ def main() -> None:
                 ratio <= 2,
             )
         ],
-        {"orders": args.orders, "lines_per_order": 3, "page_size": args.page_size},
+        {
+            "orders": args.orders,
+            "lines_per_order": 3,
+            "page_size": args.page_size,
+            "orders_per_task": BATCH_ORDERS,
+        },
     )
 
 
