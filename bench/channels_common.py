@@ -3,11 +3,13 @@ a seller whose connection points at a fake channel server."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +95,38 @@ def add_seller_with_channel(
             ),
         )
     return seller, conn
+
+
+def _serve_fake(platform: str, orders: int, lines: int, pipe: Connection) -> None:
+    from adapters.channels.fakes import start_fake
+
+    with start_fake(platform) as fake:
+        fake.add_orders(orders, lines=lines)
+        pipe.send((fake.base_url, fake.secret))
+        pipe.recv()  # until the bench is done
+
+
+@contextmanager
+def fake_in_child(platform: str, orders: int, lines: int) -> Iterator[tuple[str, str]]:
+    """A fake channel server with `orders` orders in a process of its own: (base URL, secret).
+
+    A real channel does not share our interpreter; a fake in a thread of the bench's own
+    process competes with the client for the GIL, which slows every fetch that overlaps
+    work of ours (and so punishes exactly the overlap the ingest flow is built on).
+    """
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    child = multiprocessing.get_context("spawn").Process(
+        target=_serve_fake, args=(platform, orders, lines, theirs), daemon=True
+    )
+    child.start()
+    try:
+        if not ours.poll(300):
+            raise RuntimeError(f"the fake {platform} server did not start within 300 s")
+        base_url, secret = ours.recv()
+        yield base_url, secret
+    finally:
+        if child.is_alive():
+            ours.send("stop")
+        child.join(30)
+        if child.is_alive():
+            child.kill()

@@ -3,7 +3,8 @@ ingest flow, against fetching and parsing the same pages without storing them, s
 
     python -m bench.ingest [--orders N] [--page-size 250]
 
-Goal: ingest within 2x of fetch-only (ratio = ingest time / fetch-only time).
+Goal: ingest within 2x of fetch-only (ratio = ingest time / fetch-only time). The fake
+Shopify runs in a process of its own, as a real shop is not inside ours.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ import argparse
 
 from sqlalchemy import func, select
 
-from adapters.channels.fakes import start_fake
-from bench.channels_common import add_seller_with_channel, bench_environment, postgres_database
+from bench.channels_common import (
+    add_seller_with_channel,
+    bench_environment,
+    fake_in_child,
+    postgres_database,
+)
 from bench.common import Figure, stopwatch, write
 from oms.store.db import transaction
 from oms.store.schema import OrderRow
@@ -25,13 +30,16 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--page-size", type=int, default=250)
     args = parser.parse_args()
-    with bench_environment(), postgres_database() as engine, start_fake("shopify") as fake:
-        fake.add_orders(args.orders, lines=3)
+    with (
+        bench_environment(),
+        postgres_database() as engine,
+        fake_in_child("shopify", args.orders, lines=3) as (base_url, secret),
+    ):
         seller, conn = add_seller_with_channel(
             engine,
             "shopify",
-            fake.base_url,
-            fake.secret,
+            base_url,
+            secret,
             page_size=args.page_size,
             rate_limit_per_second=1000,
         )
