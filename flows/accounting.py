@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger, tags
 from prefect.runtime import flow_run
 
 from adapters.erp.registry import open_exporter
+from flows.hooks import notify_failure
 from oms.draining import DrainReport
 from oms.store.accounting import AccountTotal
 from tasks import runtime
@@ -21,7 +22,14 @@ def run_name() -> str:
     return f"export-accounting-{params.get('target') or 'csv'}-{params.get('seller') or 'all'}"
 
 
-@flow(name="export-accounting", flow_run_name=run_name, retries=1, retry_delay_seconds=60)
+@flow(
+    name="export-accounting",
+    flow_run_name=run_name,
+    retries=1,
+    retry_delay_seconds=60,
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+)
 def export_accounting(seller: str | None = None, target: str = "csv") -> dict[str, int]:
     """Book every accounting event (invoice issued, paid, cancelled) of the outbox as a
     balanced double-entry booking, once; then export each seller's bookings that the

@@ -6,6 +6,7 @@ from prefect import flow, get_run_logger, tags
 from prefect.runtime import flow_run
 
 from documents.outbox import DocumentsLog
+from flows.hooks import notify_failure
 from oms.draining import DrainReport
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
@@ -19,7 +20,12 @@ def run_name() -> str:
     return f"render-documents-{flow_run.parameters.get('seller') or 'all'}"
 
 
-@flow(name="render-documents", flow_run_name=run_name)
+@flow(
+    name="render-documents",
+    flow_run_name=run_name,
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+)
 def render_documents(seller: str | None = None) -> dict[str, int]:
     """Drain the documents outbox in batches: give each accepted order its delivery note and
     invoice (gapless numbers, Swiss QR-bill on pay-by-invoice orders), render them in a pool

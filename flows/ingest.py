@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger, tags
 from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import quote
 
+from flows.hooks import notify_failure
 from oms.connection import ChannelConnection
 from oms.ingest import IngestCounts, later_cursor
 from oms.seller import Seller
@@ -73,7 +74,12 @@ def _report(key: str, rows: list[dict[str, object]]) -> None:
     runtime.publish_table(key, rows, "Orders fetched / new / updated / unchanged / quarantined")
 
 
-@flow(name="ingest-orders", flow_run_name=run_name("ingest", "seller", "channel"))
+@flow(
+    name="ingest-orders",
+    flow_run_name=run_name("ingest", "seller", "channel"),
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+)
 def ingest_orders(seller: str, channel: str) -> dict[str, int]:
     """Read the orders that changed on one channel connection since its cursor into the
     order store, page by page; unmappable payloads go to quarantine."""
@@ -87,7 +93,12 @@ def ingest_orders(seller: str, channel: str) -> dict[str, int]:
     return counts.row()
 
 
-@flow(name="ingest-all", flow_run_name=run_name("ingest", "seller"))
+@flow(
+    name="ingest-all",
+    flow_run_name=run_name("ingest", "seller"),
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+)
 def ingest_all(seller: str | None = None) -> dict[str, int]:
     """Ingest every channel connection of one seller (or of every seller), a few at a time;
     a connection that fails is reported and does not stop the others."""

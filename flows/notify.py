@@ -6,6 +6,7 @@ from prefect import flow, get_run_logger, tags
 from prefect.runtime import flow_run
 
 from adapters.mail.dispatch import EmailLog
+from flows.hooks import notify_failure
 from oms.draining import DrainReport
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
@@ -19,7 +20,12 @@ def run_name() -> str:
     return f"send-notifications-{flow_run.parameters.get('seller') or 'all'}"
 
 
-@flow(name="send-notifications", flow_run_name=run_name)
+@flow(
+    name="send-notifications",
+    flow_run_name=run_name,
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+)
 def send_notifications(seller: str | None = None) -> dict[str, int]:
     """Drain the email outbox in batches (one mail connection per batch): render each buyer
     email in the buyer's language with the seller's branding, attach the invoice on the

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from prefect import flow, get_run_logger, tags
 
+from flows.hooks import notify_failure
 from oms.draining import DrainReport
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
@@ -30,7 +31,12 @@ def _lane(seller_id: int | None, links: Links, stats: PushStats) -> DrainReport:
     return total
 
 
-@flow(name="push-to-channels", flow_run_name=run_name("push", "seller"))
+@flow(
+    name="push-to-channels",
+    flow_run_name=run_name("push", "seller"),
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+)
 def push_to_channels(seller: str | None = None) -> dict[str, int]:
     """Drain the channel outbox in batches, keeping each order's events in order, at every
     channel's rate limit, over one keep-alive client per connection; end with a table of

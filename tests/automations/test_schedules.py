@@ -91,3 +91,14 @@ def test_prefect_yaml_has_the_same_deployments_and_schedules_as_serve() -> None:
             assert spec.every is not None
             assert schedule["interval"] == spec.every.total_seconds(), name
         assert entry["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+
+
+def test_every_scheduled_flow_reports_its_failures_and_crashes() -> None:
+    """Operations hear of a failed or crashed run of any flow (log line + optional webhook)."""
+    from flows.hooks import notify_failure
+
+    for spec in catalog(ScheduleSettings()):
+        found = load_flow(spec)
+        assert found is not None, spec.name
+        assert notify_failure in found.on_failure_hooks, spec.name
+        assert notify_failure in found.on_crashed_hooks, spec.name
