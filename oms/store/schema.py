@@ -128,7 +128,7 @@ class OrderLineRow(Base):
 # from the orders row they refer to, in the transaction that changes that row (orders are
 # never deleted). They carry no foreign keys: on PostgreSQL each one is a trigger with a
 # row lock per inserted row, and a bulk confirm writes five such rows per order; dropping
-# them took bench/actions from 6.6x to 3.7x the bare UPDATE (migration 0003).
+# them took a bulk confirm of 30,000 orders from 6.6x to 3.7x the bare UPDATE (0003).
 
 
 class OrderEventRow(Base):
