@@ -18,7 +18,9 @@ HERE = Path(__file__).parent
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     names = sorted(
-        p.stem for p in HERE.glob("*.py") if p.stem not in ("__main__", "common", "__init__")
+        p.stem
+        for p in HERE.glob("*.py")
+        if p.stem not in ("__main__", "__init__", "common", "channels_common")
     )
     only = sys.argv[1:]
     failed = []

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from oms.errors import NotFound
@@ -95,6 +95,13 @@ def open_for(
     """The open rows of those channel order ids of one connection, by channel order id."""
     if not channel_order_ids:
         return {}
+    open_here = and_(
+        QuarantineRow.seller_id == seller_id,
+        QuarantineRow.connection_id == connection_id,
+        QuarantineRow.state == "open",
+    )
+    if session.scalar(select(QuarantineRow.id).where(open_here).limit(1)) is None:
+        return {}  # the usual case: nothing of this connection waits, no need to look up ids
     rows = session.scalars(
         select(QuarantineRow)
         .where(
