@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from bench.actions import postgres_url, reset, seed, vacuum
+from bench.channels_common import bench_environment
 from bench.common import Figure, stopwatch, write
 from oms import actions
 from oms.seller import Automations
@@ -111,14 +112,9 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql", "both"])
     args = parser.parse_args()
     figures: list[Figure] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        # A Prefect home of our own: temporary servers of other processes on one SQLite
-        # file would lock each other (PREFECT.md rule 8).
-        (Path(tmp) / "prefect").mkdir()
-        os.environ.setdefault("PREFECT_HOME", str(Path(tmp) / "prefect"))
-        os.environ.setdefault("DO_NOT_TRACK", "1")
-        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # A Prefect home of our own: temporary servers of other processes on one SQLite file
+    # would lock each other (PREFECT.md rule 8).
+    with bench_environment(), tempfile.TemporaryDirectory() as tmp:
         if args.backend in ("sqlite", "both"):
             figures += measure("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.orders)
         if args.backend in ("postgresql", "both") and (pg := postgres_url()):

@@ -114,10 +114,9 @@ def fake_in_child(platform: str, orders: int, lines: int) -> Iterator[tuple[str,
     process competes with the client for the GIL, which slows every fetch that overlaps
     work of ours (and so punishes exactly the overlap the ingest flow is built on).
     """
-    ours, theirs = multiprocessing.get_context("spawn").Pipe()
-    child = multiprocessing.get_context("spawn").Process(
-        target=_serve_fake, args=(platform, orders, lines, theirs), daemon=True
-    )
+    spawn = multiprocessing.get_context("spawn")
+    ours, theirs = spawn.Pipe()
+    child = spawn.Process(target=_serve_fake, args=(platform, orders, lines, theirs), daemon=True)
     child.start()
     try:
         if not ours.poll(300):

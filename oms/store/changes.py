@@ -24,20 +24,18 @@ from sqlalchemy import (
     FromClause,
     String,
     and_,
-    any_,
     bindparam,
     cast,
     literal,
     select,
-    text,
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from oms.effects import EffectRule, Event, Topic
 from oms.status import OrderStatus
+from oms.store.lookups import custom_plans, one_of
 from oms.store.schema import ChannelRow, OrderEventRow, OrderRow, OutboxRow, cast_table, rowcount
 
 orders = cast_table(OrderRow)
@@ -95,17 +93,8 @@ def apply_to_numbers(session: Session, step: Step, numbers: Sequence[str]) -> li
     """Apply `step` to those of `numbers` that qualify; returns the numbers changed."""
     if not numbers:
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        # One array parameter instead of one per number, planned for its values each time
-        # (a generic plan of the prepared statement cannot see the array), with pages
-        # taken as cached (random_page_cost 1.1; both for this transaction only): with the
-        # default 4.0 the planner scans the whole orders table once per batch of 5,000
-        # numbers instead of looking each up in the (seller_id, order_number) index.
-        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        session.execute(text("SET LOCAL random_page_cost = 1.1"))
-        wanted = bindparam("numbers", list(numbers), type_=postgresql.ARRAY(String))
-        return _apply(session, step, orders.c.order_number == any_(wanted))
-    return _apply(session, step, orders.c.order_number.in_(list(numbers)))
+    custom_plans(session)
+    return _apply(session, step, one_of(session, orders.c.order_number, numbers))
 
 
 def apply_to_status(session: Session, step: Step, limit: int) -> int:
@@ -221,7 +210,8 @@ OUTBOX_COLUMNS = [
 ]
 
 
-def _audit_select(source: Any, step: Step, now: datetime, details: str) -> Any:
+def _audit_select(source: Any, step: Step, now: datetime, details: str | Any) -> Any:
+    """`details`: the JSON text of every row, or a bound parameter (one per order)."""
     return select(
         source.c.seller_id,
         source.c.id,
@@ -230,7 +220,7 @@ def _audit_select(source: Any, step: Step, now: datetime, details: str) -> Any:
         literal(step.dst.value, String),
         literal(step.actor, String),
         literal(now, OrderEventRow.at.type),
-        literal(details, String),
+        literal(details, String) if isinstance(details, str) else details,
     )
 
 
@@ -245,12 +235,17 @@ def write_side_rows(
     changed = and_(orders.c.change_id == cid, orders.c.seller_id == step.seller_id)
     base_details = dict(step.details)
     if per_order_details:
-        for number, details in per_order_details.items():
-            body = json.dumps({**base_details, **details}, default=str)
-            query = _audit_select(orders, step, now, body).where(
-                changed, orders.c.order_number == number
-            )
-            session.execute(events.insert().from_select(AUDIT_COLUMNS, query))
+        # One statement, one parameter set per order (an executemany), not one per order.
+        query = _audit_select(orders, step, now, bindparam("b_details", type_=String)).where(
+            changed, orders.c.order_number == bindparam("b_number", type_=String)
+        )
+        session.execute(
+            events.insert().from_select(AUDIT_COLUMNS, query),
+            [
+                {"b_number": number, "b_details": json.dumps({**base_details, **d}, default=str)}
+                for number, d in per_order_details.items()
+            ],
+        )
     else:
         query = _audit_select(orders, step, now, json.dumps(base_details)).where(changed)
         session.execute(events.insert().from_select(AUDIT_COLUMNS, query))

@@ -10,11 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
-    String,
     Table,
-    any_,
     bindparam,
     delete,
     insert,
@@ -42,6 +38,7 @@ from oms.model import (
 from oms.seller import Seller
 from oms.status import Action, Actor, OrderStatus, path
 from oms.store import changes
+from oms.store.lookups import custom_plans, one_of
 from oms.store.schema import ChannelRow, OrderEventRow, OrderLineRow, OrderRow, OutboxRow
 
 
@@ -51,28 +48,6 @@ def payload_hash(order: NormalizedOrder) -> str:
 
 def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
-
-
-def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`: one parameter however many
-    values (a query with thousands of placeholders costs more to prepare than to run).
-    Use it after `custom_plans`: see there."""
-    if _postgres(session):
-        kind = ARRAY(String) if isinstance(column.type, String) else ARRAY(column.type)
-        return cast(ColumnElement[bool], column == any_(bindparam(None, list(values), type_=kind)))
-    return cast(ColumnElement[bool], column.in_(list(values)))
-
-
-def custom_plans(session: Session) -> None:
-    """PostgreSQL plans each statement of this transaction for its own parameters.
-
-    psycopg prepares a statement from its sixth run on, and PostgreSQL then settles on a
-    generic plan that cannot see the array of `= ANY(:array)`: while the orders table is
-    young (or its statistics are stale) that plan scans the table and tests every row
-    against the whole array, so a batch of 1,000 orders went from 0.13 s to 1-6 s by the
-    time 20,000 were stored. A custom plan probes the index, or hashes the array."""
-    if _postgres(session):
-        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 @dataclass
@@ -608,6 +583,7 @@ def order_ids(session: Session, seller: Seller, numbers: Sequence[str]) -> dict[
     """order number -> order id, for the numbers of `seller` that exist (others are left out)."""
     found: dict[str, int] = {}
     wanted = list(dict.fromkeys(numbers))
+    custom_plans(session)
     for i in range(0, len(wanted), 5_000):
         rows = session.execute(
             select(OrderRow.order_number, OrderRow.id).where(

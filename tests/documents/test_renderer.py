@@ -14,22 +14,9 @@ from documents.fetcher import ASSETS
 from documents.render import converter, render_html
 from documents.sample import sample_order
 from documents.view import delivery_note_view, invoice_view
-from oms.seller import Seller, SellerProfile
-from tests.factories import QR_IBAN, VAT
+from tests.documents.test_views import seller
 
-SELLER = Seller(
-    id=1,
-    profile=SellerProfile(
-        slug="alpen",
-        name="Alpen Handels AG",
-        street="Bahnhofstrasse",
-        house_number="12",
-        postal_code="8001",
-        city="Zürich",
-        vat_number=VAT,
-        iban=QR_IBAN,
-    ),
-)
+SELLER = seller()
 
 
 def pages(pdf: bytes) -> list[object]:
