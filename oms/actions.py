@@ -26,7 +26,8 @@ from oms.store.db import transaction
 from oms.store.schema import OrderRow
 
 MAX_REASON = 512
-BATCH = 5_000
+BATCH = 5_000  # orders per transaction on PostgreSQL: row locks held, WAL per commit
+SQLITE_BATCH = 50_000  # SQLite has one writer anyway; fewer, larger commits cost less
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,16 @@ def _why_refused(
     return refusals
 
 
+def _batch(engine: Engine) -> int:
+    return SQLITE_BATCH if engine.dialect.name == "sqlite" else BATCH
+
+
 def _run(
     engine: Engine, seller: Seller, steps: list[changes.Step], numbers: Sequence[str], kind: str
 ) -> BulkResult:
     wanted = _unique(numbers)
     result = BulkResult()
-    for chunk in _chunks(wanted, BATCH):
+    for chunk in _chunks(wanted, _batch(engine)):
         with transaction(engine) as session:
             applied: list[str] = []
             for step in steps:
@@ -252,7 +257,7 @@ def advance_all(
     seller: Seller,
     action: Action,
     actor: Actor = Actor.AUTOMATION,
-    batch_size: int = BATCH,
+    batch_size: int | None = None,
     max_orders: int | None = None,
 ) -> BulkResult:
     """Apply `action` to every order of `seller` it is allowed for (the automations).
@@ -260,6 +265,7 @@ def advance_all(
     Batch by batch, one transaction each; safe when several runs overlap.
     """
     result = BulkResult()
+    batch_size = batch_size or _batch(engine)
     for step in steps_for(seller, action, actor):
         while max_orders is None or result.count < max_orders:
             limit = batch_size if max_orders is None else min(batch_size, max_orders - result.count)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, String, any_, bindparam, text
+from sqlalchemy import ColumnElement, String, any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -15,13 +16,15 @@ def _postgres(session: Session) -> bool:
 
 
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`: one parameter however many
-    values (a query with thousands of placeholders costs more to prepare than to run).
-    Use it after `custom_plans`: see there."""
+    """`column` is one of `values` (strings or integers), as one parameter however many
+    values: a query with thousands of placeholders costs more to compile and prepare than
+    to run. PostgreSQL: `column = ANY(:array)` (use it after `custom_plans`: see there);
+    SQLite: `column IN (SELECT value FROM json_each(:json))`."""
     if _postgres(session):
         kind = ARRAY(String) if isinstance(column.type, String) else ARRAY(column.type)
         return cast(ColumnElement[bool], column == any_(bindparam(None, list(values), type_=kind)))
-    return cast(ColumnElement[bool], column.in_(list(values)))
+    listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=String))
+    return cast(ColumnElement[bool], column.in_(select(listed.table_valued("value").c.value)))
 
 
 def custom_plans(session: Session) -> None:
