@@ -29,12 +29,15 @@ PG_ADMIN = os.environ.get(
 
 @contextmanager
 def bench_environment() -> Iterator[None]:
-    """A private Prefect home (temporary API server of our own), no telemetry."""
+    """A private Prefect home (temporary API server of our own) with the server settings
+    `make up` runs ours with (batched task-run recorder, no telemetry)."""
+    from deployments.up import SERVER_ENV
+
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "prefect").mkdir()
         os.environ.setdefault("PREFECT_HOME", str(Path(tmp) / "prefect"))
-        os.environ.setdefault("DO_NOT_TRACK", "1")
-        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        for name, value in SERVER_ENV.items():
+            os.environ.setdefault(name, value)
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         yield

@@ -29,6 +29,7 @@ from oms.status import OrderStatus
 LANGUAGES = ("de", "fr", "it", "en")
 Language = Literal["de", "fr", "it", "en"]
 _MAX_AMOUNT = Decimal("999999999.99")
+_ALPHA2 = re.compile(r"[A-Z]{2}")
 
 
 class PaymentMethod(StrEnum):
@@ -117,7 +118,7 @@ class Address(_Strict):
     @field_validator("country")
     @classmethod
     def _alpha2(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Z]{2}", value):
+        if not _ALPHA2.fullmatch(value):
             raise ValueError("must be an ISO 3166-1 alpha-2 code such as CH")
         return value
 

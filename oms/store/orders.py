@@ -110,15 +110,32 @@ def _local_numbers(
     (two WooCommerce shops both have order 1001): then `<connection>-<number>`, then
     `<connection>-<channel order id>`, which no other order of the connection can have.
     """
-    candidates = {
-        o.channel_order_id: [
-            _fit(o.order_number),
-            _fit(f"{conn.name}-{o.order_number}"),
-            _fit(f"{conn.name}-{o.channel_order_id}"),
-        ]
-        for o in orders
-    }
-    wanted = sorted({n for names in candidates.values() for n in names})
+    taken: set[str] = _taken(session, seller_id, {_fit(o.order_number) for o in orders})
+    result: dict[str, str] = {}
+    clashing: dict[str, list[str]] = {}
+    for o in {o.channel_order_id: o for o in orders}.values():
+        own = _fit(o.order_number)
+        if own in taken:  # rare: look the alternatives up only for these
+            clashing[o.channel_order_id] = [
+                _fit(f"{conn.name}-{o.order_number}"),
+                _fit(f"{conn.name}-{o.channel_order_id}"),
+            ]
+        else:
+            taken.add(own)
+            result[o.channel_order_id] = own
+    if clashing:
+        taken |= _taken(session, seller_id, {n for names in clashing.values() for n in names})
+    for cid, names in clashing.items():
+        free = [n for n in names if n not in taken]
+        number = free[0] if free else _fit(f"{names[-1]}-{len(taken)}")
+        taken.add(number)
+        result[cid] = number
+    return result
+
+
+def _taken(session: Session, seller_id: int, numbers: set[str]) -> set[str]:
+    """Those of `numbers` that orders of the seller have already."""
+    wanted = sorted(numbers)
     taken: set[str] = set()
     for start in range(0, len(wanted), 5_000):
         taken.update(
@@ -129,13 +146,7 @@ def _local_numbers(
                 )
             )
         )
-    result: dict[str, str] = {}
-    for cid, names in candidates.items():
-        free = [n for n in names if n not in taken]
-        number = free[0] if free else _fit(f"{names[-1]}-{len(taken)}")
-        taken.add(number)
-        result[cid] = number
-    return result
+    return taken
 
 
 def upsert_orders(

@@ -41,6 +41,14 @@ def test_negative_quantities_and_amounts_are_refused() -> None:
     assert "must not be negative" in errors_of(shipping="-1.00")
 
 
+def test_amounts_with_more_than_four_decimal_places_or_out_of_range_are_refused() -> None:
+    assert "more than 4 decimal places" in errors_of(shipping="7.00001")
+    assert "must not exceed 999999999.99" in errors_of(shipping="1000000000")
+    assert "finite number" in errors_of(shipping="NaN")
+    kept = NormalizedOrder.model_validate(order_data(1, shipping="7.0000"))
+    assert kept.shipping == Decimal("7")
+
+
 def test_unknown_fields_are_refused_so_typos_do_not_pass() -> None:
     assert "Extra inputs are not permitted" in errors_of(totl="1.00")
 
