@@ -63,7 +63,7 @@ def measure(backend: str, url: str, n: int) -> list[Figure]:
     from flows.automations import auto_confirm, auto_deliver
 
     auto_deliver(seller="bench")  # starts the temporary Prefect API before the clock runs
-    batch = get_settings().bulk_batch_size
+    batch = get_settings().bulk_batch()
     with stopwatch() as direct:
         count = actions.advance_all(engine, seller, Action.CONFIRM, Actor.AUTOMATION, batch).count
     assert count == n, count

@@ -39,7 +39,7 @@ def run_stage(stage: Stage, seller: str | None) -> dict[str, int]:
     logger = get_run_logger()
     tick = schedule_tick() if stage is Stage.SHIP else None
     work = find_work_task(stage, seller, tick)
-    batch = runtime.settings().bulk_batch_size
+    batch = runtime.settings().bulk_batch()
     changed = drive(work, batch, lambda slug, limit: advance_task(stage, slug, limit))
     verb = stage.action.value
     rows: list[dict[str, Any]] = [

@@ -20,14 +20,14 @@ from oms.effects import EVENT_OF_ACTION, Event, effects
 from oms.errors import ErrorCode, InvalidInput, NotFound, OmsError
 from oms.model import Tracking
 from oms.seller import Seller
+from oms.settings import default_bulk_batch
 from oms.status import Action, Actor, OrderStatus, refusal_reason, sources, target
 from oms.store import changes
 from oms.store.db import transaction
 from oms.store.schema import OrderRow
 
 MAX_REASON = 512
-BATCH = 5_000  # orders per transaction on PostgreSQL: row locks held, WAL per commit
-SQLITE_BATCH = 50_000  # SQLite has one writer anyway; fewer, larger commits cost less
+BATCH = 5_000  # orders per look-up of refused numbers and per tracking executemany
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def _why_refused(
 
 
 def _batch(engine: Engine) -> int:
-    return SQLITE_BATCH if engine.dialect.name == "sqlite" else BATCH
+    return default_bulk_batch(engine.dialect.name)
 
 
 def _run(

@@ -14,6 +14,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 VAR = Path("var")
 
 
+def default_bulk_batch(dialect: str) -> int:
+    """Orders per bulk-action transaction. PostgreSQL: 5,000 (the row locks one transaction
+    holds, and what concurrent runs share with SKIP LOCKED). SQLite: 50,000 (it has one
+    writer anyway; fewer, larger commits cost less, and each batch of an automation is a
+    task run of its own)."""
+    return 50_000 if dialect == "sqlite" else 5_000
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SALES_SCALER_", env_file=".env", extra="ignore", frozen=True
@@ -28,7 +36,12 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     outbox_lease_seconds: int = Field(default=300, ge=1)
-    bulk_batch_size: int = Field(default=5_000, ge=1, le=100_000)
+    bulk_batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="orders per bulk transaction; default per database (see bulk_batch)",
+    )
     # Buyer emails (adapters/mail): "file" writes one .eml per email under mail_dir.
     mail_transport: Literal["smtp", "file"] = "file"
     mail_dir: Path = VAR / "mail"
@@ -83,6 +96,10 @@ class Settings(BaseSettings):
                 "block:name, never the secret"
             )
         return value
+
+    def bulk_batch(self) -> int:
+        """SALES_SCALER_BULK_BATCH_SIZE, else the default for the configured database."""
+        return self.bulk_batch_size or default_bulk_batch(self.database_url.split(":")[0])
 
 
 @lru_cache(maxsize=1)

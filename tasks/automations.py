@@ -196,5 +196,5 @@ def find_work_task(stage: Stage, seller: str | None, tick: datetime | None) -> W
 )
 def advance_task(stage: Stage, seller: str, limit: int) -> int:
     """One batch of one seller: one set-based statement with its audit and outbox rows."""
-    batch = runtime.settings().bulk_batch_size
+    batch = runtime.settings().bulk_batch()
     return advance(runtime.engine(), stage, seller, limit, batch)
