@@ -24,10 +24,11 @@ from oms.settings import default_bulk_batch
 from oms.status import Action, Actor, OrderStatus, refusal_reason, sources, target
 from oms.store import changes
 from oms.store.db import transaction
+from oms.store.lookups import custom_plans, one_of
 from oms.store.schema import OrderRow
 
 MAX_REASON = 512
-BATCH = 5_000  # orders per look-up of refused numbers and per tracking executemany
+BATCH = 5_000  # orders per transaction of track / ship (one executemany each)
 
 
 @dataclass(frozen=True)
@@ -111,14 +112,15 @@ def paid_steps(seller: Seller, actor: Actor) -> list[changes.Step]:
 def _why_refused(
     session: Session, seller: Seller, numbers: Sequence[str], action: str
 ) -> list[Refusal]:
-    found: dict[str, OrderRow] = {}
-    for chunk in _chunks(numbers, BATCH):
-        rows = session.scalars(
-            select(OrderRow).where(
-                OrderRow.seller_id == seller.id, OrderRow.order_number.in_(chunk)
-            )
+    if not numbers:
+        return []
+    custom_plans(session)
+    rows = session.scalars(
+        select(OrderRow).where(
+            OrderRow.seller_id == seller.id, one_of(session, OrderRow.order_number, numbers)
         )
-        found.update({r.order_number: r for r in rows})
+    )
+    found = {r.order_number: r for r in rows}
     refusals = []
     for n in numbers:
         row = found.get(n)

@@ -134,19 +134,11 @@ def _local_numbers(
 
 
 def _taken(session: Session, seller_id: int, numbers: set[str]) -> set[str]:
-    """Those of `numbers` that orders of the seller have already."""
-    wanted = sorted(numbers)
-    taken: set[str] = set()
-    for start in range(0, len(wanted), 5_000):
-        taken.update(
-            session.scalars(
-                select(OrderRow.order_number).where(
-                    OrderRow.seller_id == seller_id,
-                    one_of(session, OrderRow.order_number, wanted[start : start + 5_000]),
-                )
-            )
-        )
-    return taken
+    """Those of `numbers` that orders of the seller have already (one query: `one_of`)."""
+    query = select(OrderRow.order_number).where(
+        OrderRow.seller_id == seller_id, one_of(session, OrderRow.order_number, list(numbers))
+    )
+    return set(session.scalars(query))
 
 
 def upsert_orders(
@@ -592,15 +584,11 @@ def count_by_status(session: Session, seller: Seller | None = None) -> dict[str,
 
 def order_ids(session: Session, seller: Seller, numbers: Sequence[str]) -> dict[str, int]:
     """order number -> order id, for the numbers of `seller` that exist (others are left out)."""
-    found: dict[str, int] = {}
-    wanted = list(dict.fromkeys(numbers))
     custom_plans(session)
-    for i in range(0, len(wanted), 5_000):
-        rows = session.execute(
-            select(OrderRow.order_number, OrderRow.id).where(
-                OrderRow.seller_id == seller.id,
-                one_of(session, OrderRow.order_number, wanted[i : i + 5_000]),
-            )
+    rows = session.execute(
+        select(OrderRow.order_number, OrderRow.id).where(
+            OrderRow.seller_id == seller.id,
+            one_of(session, OrderRow.order_number, list(dict.fromkeys(numbers))),
         )
-        found.update({number: oid for number, oid in rows})
-    return found
+    )
+    return {number: oid for number, oid in rows}
