@@ -10,6 +10,7 @@ notes (see `document_html_class`).
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -110,17 +111,32 @@ class PdfConverter:
         )
 
     def to_pdf(self, html: str) -> bytes:
-        document = self.html_class(
-            string=html, base_url=str(ASSETS) + "/", url_fetcher=self.fetcher
-        )
-        pdf: bytes = document.write_pdf(stylesheets=[self.stylesheet], font_config=self.font_config)
+        # One render at a time per process: WeasyPrint shares Pango/HarfBuzz state and the
+        # font configuration, and three threads rendering at once aborted the interpreter
+        # (a native crash, in the concurrent-numbering test). Parallel rendering uses
+        # processes (documents.service), where this lock is never contended.
+        with _RENDER_LOCK:
+            document = self.html_class(
+                string=html, base_url=str(ASSETS) + "/", url_fetcher=self.fetcher
+            )
+            pdf: bytes = document.write_pdf(
+                stylesheets=[self.stylesheet], font_config=self.font_config
+            )
         return pdf
 
 
+_RENDER_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def converter() -> PdfConverter:
-    """The converter of this process (created on first use, then reused)."""
+def _converter() -> PdfConverter:
     return PdfConverter()
+
+
+def converter() -> PdfConverter:
+    """The converter of this process (created once, on first use, then reused)."""
+    with _RENDER_LOCK:
+        return _converter()
 
 
 def to_pdf(html: str) -> bytes:
