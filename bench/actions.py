@@ -2,9 +2,9 @@
 
     python -m bench.actions [--orders N] [--backend sqlite|postgresql|both]
 
-Our bulk confirm also writes one audit row and four outbox rows per order
-(channel, buyer email, documents, payment booking); the baseline writes the
-status only. Goal: within 4x of the bare UPDATE. A third figure writes the same rows
+Our bulk confirm also writes one audit row and one outbox row per order, naming its
+four side effects (channel, buyer email, documents, payment booking); the baseline
+writes the status only. Goal: within 4x of the bare UPDATE. A third figure writes the same rows
 as our bulk confirm with hand-written SQL: what the database charges for them alone.
 """
 
@@ -86,21 +86,19 @@ def vacuum(engine: Engine) -> None:
 
 
 # The floor: the same rows as a bulk confirm writes (status, version and change id; one audit
-# row; four outbox rows), each table in one hand-written set-based statement, one
-# transaction. What the database itself charges for those rows, with none of our code.
+# row; one outbox row with four side effects), each table in one hand-written set-based
+# statement, one transaction. What the database itself charges for them, with no code of ours.
 FLOOR = [
     "UPDATE orders SET status = 'confirmed', version = version + 1, change_id = 'floor', "
     "updated_at = CURRENT_TIMESTAMP WHERE seller_id = :seller AND status = 'open'",
     "INSERT INTO order_events (seller_id, order_id, kind, from_status, to_status, actor, at, "
     "details) SELECT seller_id, id, 'confirm', 'open', 'confirmed', 'seller', CURRENT_TIMESTAMP, "
     "'{}' FROM orders WHERE change_id = 'floor'",
-    *(
-        "INSERT INTO outbox (seller_id, order_id, topic, event, idempotency_key, payload, state, "
-        f"attempts, available_at, created_at) SELECT seller_id, id, '{topic}', 'confirmed', "
-        f"'{topic}:confirmed:' || id || ':' || version, '{{}}', 'pending', 0, CURRENT_TIMESTAMP, "
-        "CURRENT_TIMESTAMP FROM orders WHERE change_id = 'floor'"
-        for topic in ("channel", "email", "documents", "accounting")
-    ),
+    "INSERT INTO outbox (seller_id, order_id, idempotency_key, payload, created_at, "
+    "channel_event, channel_state, email_event, email_state, documents_event, documents_state, "
+    "accounting_event, accounting_state) SELECT seller_id, id, id || ':' || version, '{}', "
+    "CURRENT_TIMESTAMP, 'confirmed', 'pending', 'confirmed', 'pending', 'confirmed', 'pending', "
+    "'paid', 'pending' FROM orders WHERE change_id = 'floor'",
 ]
 
 
@@ -122,11 +120,13 @@ def measure(backend: str, url: str, n: int, repeats: int) -> list[Figure]:
     # alternate baseline and ours, so a noisy minute hits both alike.
     bare_times, ours_times, auto_times, floor_times = [], [], [], []
     for _ in range(repeats):
-        with engine.begin() as c, stopwatch() as bare:
+        # The stopwatch encloses the transaction: the commit is part of the cost, as it is
+        # in ours (with the stopwatch inside, a bare UPDATE on SQLite looked a third cheaper).
+        with stopwatch() as bare, engine.begin() as c:
             c.execute(text("UPDATE orders SET status = 'confirmed' WHERE status = 'open'"))
         bare_times.append(bare())
         reset(engine)
-        with engine.begin() as c, stopwatch() as floor:
+        with stopwatch() as floor, engine.begin() as c:
             for statement in FLOOR:
                 c.execute(text(statement), {"seller": setup.seller.id})
         floor_times.append(floor())
@@ -146,13 +146,15 @@ def measure(backend: str, url: str, n: int, repeats: int) -> list[Figure]:
     )
     with engine.connect() as c:
         outbox_rows = c.execute(text("SELECT count(*) FROM outbox")).scalar_one()
+        effects = c.execute(text("SELECT count(*) FROM outbox_items")).scalar_one()
         events = c.execute(text("SELECT count(*) FROM order_events")).scalar_one()
     engine.dispose()
     print(
         f"{backend}: {n:,} orders; bare UPDATE {bare_s:.2f} s; bulk confirm {ours_s:.2f} s; "
         f"advance_all {auto_s:.2f} s; the same rows by hand-written SQL {floor_s:.2f} s (medians of {repeats}: bare "
         f"{', '.join(f'{t:.2f}' for t in bare_times)}; ours {', '.join(f'{t:.2f}' for t in ours_times)}); "
-        f"the last round wrote {events:,} audit + {outbox_rows:,} outbox rows"
+        f"the last round wrote {events:,} audit + {outbox_rows:,} outbox rows "
+        f"({effects:,} side effects)"
     )
     base = n / bare_s
     return [

@@ -18,7 +18,8 @@ from oms.status import Actor
 from oms.store import orders as order_store
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
-from oms.store.schema import ChannelRow, OrderRow, OutboxRow
+from oms.store.outbox import counts as outbox_counts
+from oms.store.schema import ChannelRow, OrderRow
 
 ORDERS_FILE = Path(__file__).with_name("orders.json")
 
@@ -150,11 +151,7 @@ def summarise(ctx: DemoContext) -> None:
             .join(ChannelRow, ChannelRow.id == OrderRow.connection_id)
             .group_by(OrderRow.seller_id, ChannelRow.name, OrderRow.status)
         ).all()
-        outbox = session.execute(
-            select(OutboxRow.topic, OutboxRow.state, func.count()).group_by(
-                OutboxRow.topic, OutboxRow.state
-            )
-        ).all()
+        outbox = [(t, s, n) for (t, s), n in outbox_counts(session).items()]
     slugs = {s.id: s.slug for s in ctx.sellers.values()}
     by_channel: dict[str, dict[str, int]] = {}
     for sid, channel, status, n in per_status:
@@ -190,8 +187,8 @@ def summarise(ctx: DemoContext) -> None:
         ("invoices with a Swiss QR-bill", documents.get("qr_bills", 0)),
         ("buyer emails", ctx.summary.get("emails", 0)),
         ("bookings (events booked)", bookings.get("events_booked", 0)),
-        ("outbox rows still pending", sum(n for (t, s, n) in outbox if s == "pending")),
-        ("outbox rows dead", sum(n for (t, s, n) in outbox if s == "dead")),
+        ("side effects still pending (outbox)", sum(n for (t, s, n) in outbox if s == "pending")),
+        ("side effects dead (outbox)", sum(n for (t, s, n) in outbox if s == "dead")),
     ]
     for what, n in rows:
         facts.add_row(what, str(n))

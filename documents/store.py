@@ -140,7 +140,7 @@ def _invoice_issued(session: Session, seller_id: int, row: DocumentRow) -> None:
         row.order_id,
         Topic.ACCOUNTING,
         Event.INVOICE_ISSUED.value,
-        f"accounting:invoice_issued:{row.order_id}",
+        str(row.order_id),  # the item key: accounting:invoice_issued:<order id>
         {
             "invoice_number": row.number,
             "document_id": row.id,

@@ -63,7 +63,9 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 
 def _unique(numbers: Sequence[str]) -> list[str]:
-    return [n for n in dict.fromkeys(x.strip() for x in numbers) if n]
+    unique = dict.fromkeys(map(str.strip, numbers))
+    unique.pop("", None)
+    return list(unique)
 
 
 def steps_for(
@@ -148,6 +150,9 @@ def _run(
             applied: list[str] = []
             for step in steps:
                 applied += changes.apply_to_numbers(session, step, chunk)
+            if len(applied) == len(chunk):  # every order changed (each by one step only)
+                result.applied += chunk
+                continue
             done = set(applied)
             result.refused += _why_refused(
                 session, seller, [n for n in chunk if n not in done], kind

@@ -87,7 +87,7 @@ def drain_batch(
         outcomes = {i.id: Outcome.retry(f"{type(exc).__name__}: {exc}") for i in items}
     with transaction(engine) as session:
         ok = [i.id for i in items if outcomes.get(i.id, Outcome.retry("no outcome")).ok]
-        outbox.mark_done(session, ok)
+        outbox.mark_done(session, topic, ok)
         report.done = len(ok)
         for item in items:
             outcome = outcomes.get(item.id, Outcome.retry("the handler gave no outcome"))

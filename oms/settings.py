@@ -16,10 +16,12 @@ VAR = Path("var")
 
 def default_bulk_batch(dialect: str) -> int:
     """Orders per bulk-action transaction. PostgreSQL: 5,000 (the row locks one transaction
-    holds, and what concurrent runs share with SKIP LOCKED). SQLite: 50,000 (it has one
-    writer anyway; fewer, larger commits cost less, and each batch of an automation is a
-    task run of its own)."""
-    return 50_000 if dialect == "sqlite" else 5_000
+    holds, and what concurrent runs share with SKIP LOCKED). SQLite: 100,000 (it has one
+    writer anyway; fewer, larger commits cost less: a bulk confirm of 100,000 orders took
+    8 % less time in one transaction than in two; and each batch of an automation is a
+    task run of its own). A batch of 100,000 holds SQLite's write lock for about a
+    second; other writers wait for it (busy_timeout)."""
+    return 100_000 if dialect == "sqlite" else 5_000
 
 
 class Settings(BaseSettings):

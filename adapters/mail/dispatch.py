@@ -28,6 +28,7 @@ from adapters.mail.base import MailSender, PermanentMailError, ServerUnavailable
 from adapters.mail.render import EVENTS, Attachment, RenderError, address_problem, render
 from oms.connection import ChannelKind
 from oms.draining import Outcome
+from oms.effects import Topic
 from oms.model import Order
 from oms.seller import Seller
 from oms.store import orders as order_store
@@ -190,7 +191,7 @@ class EmailBatch:
 
     def _commit_sent(self, item_id: int) -> None:
         with transaction(self.engine) as session:
-            outbox.mark_done(session, [item_id])
+            outbox.mark_done(session, Topic.EMAIL, [item_id])
 
     def _send(self, planned: list[_Planned], outcomes: dict[int, Outcome]) -> None:
         if not planned:

@@ -1,12 +1,13 @@
 """Set-based state changes: one UPDATE per (batch, from-status), then the audit rows
-and the outbox rows of the same orders with INSERT ... SELECT, in the caller's transaction.
+and the outbox rows of the same orders with INSERT ... SELECT, in the caller's transaction:
+three rows per changed order, the outbox row naming every side effect of the change.
 
 Every changed row is stamped with a change id, so the follow-up statements find
 exactly the orders this statement changed, even when other writers run at once.
 
-The outbox INSERTs are plain (no ON CONFLICT): an idempotency key holds the order's
-version, which the same statement increments, so no two changes can produce the same
-key; a duplicate would be a bug and fails the whole change. (ON CONFLICT costs a
+The outbox INSERT is plain (no ON CONFLICT): its key is the order's id and version,
+which the same statement increments, so no two changes can produce the same key; a
+duplicate would be a bug and fails the whole change. (ON CONFLICT costs a
 speculative insertion per row on PostgreSQL.)
 """
 
@@ -23,18 +24,22 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     String,
+    and_,
     bindparam,
+    case,
     cast,
     literal,
+    or_,
     select,
     true,
     update,
 )
 from sqlalchemy.orm import Session
 
-from oms.effects import EffectRule, Event, Topic
+from oms.effects import EffectRule
 from oms.status import OrderStatus
 from oms.store.lookups import custom_plans, one_of
+from oms.store.outbox import PENDING
 from oms.store.schema import ChannelRow, OrderEventRow, OrderRow, OutboxRow, cast_table, rowcount
 
 orders = cast_table(OrderRow)
@@ -70,14 +75,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _stamp(step: Step, cid: str, now: datetime) -> dict[str, Any]:
-    return {
+def _stamp(step: Step, now: datetime, cid: str | None = None) -> dict[str, Any]:
+    """The new values of a changed order; `cid` where the side rows find the orders by it
+    (SQLite). PostgreSQL takes them from UPDATE ... RETURNING and leaves ix_orders_change
+    alone."""
+    values = {
         "status": step.dst.value,
         "version": orders.c.version + 1,
-        "change_id": cid,
         "updated_at": now,
         **step.values,
     }
+    if cid is not None:
+        values["change_id"] = cid
+    return values
 
 
 def _base_where(step: Step, status_indexed: bool = True) -> list[ColumnElement[bool]]:
@@ -124,26 +134,32 @@ def _apply(
     selection: ColumnElement[bool],
     numbers: Sequence[str] | None = None,
 ) -> list[str]:
-    """`numbers`: the distinct order numbers `selection` picks, when it picks by number."""
+    """Apply `step` to the orders `selection` picks; returns the numbers of the orders
+    changed. `numbers`: the distinct order numbers `selection` picks, when it picks by
+    number."""
     by_number = numbers is not None
-    cid, now = new_change_id(), _now()
+    now = _now()
     if session.get_bind().dialect.name == "postgresql":
-        stmt = update(orders).where(*_base_where(step), selection).values(_stamp(step, cid, now))
-        return _apply_in_one_statement(session, step, stmt, cid, now)
+        stmt = update(orders).where(*_base_where(step), selection).values(_stamp(step, now))
+        return _apply_in_one_statement(session, step, stmt, now)
+    # SQLite: stamp a change id, then find the changed orders by it (ix_orders_change).
+    # UPDATE ... RETURNING the ids instead measured slower: SQLite buffers every returned
+    # row, and the side rows then probe the list of ids.
+    cid = new_change_id()
     where = _base_where(step, status_indexed=not by_number)
-    stmt = update(orders).where(*where, selection).values(_stamp(step, cid, now))
-    changed = rowcount(session.execute(stmt))
+    changed = rowcount(
+        session.execute(update(orders).where(*where, selection).values(_stamp(step, now, cid)))
+    )
     if not changed:
         return []
-    write_side_rows(session, step, cid, now)
+    stamped = orders.c.change_id == cid
+    write_side_rows(session, step, stamped, now)
     if numbers is not None and changed == len(numbers):
         return list(numbers)  # every number (they are distinct) changed: no need to read back
-    return list(session.scalars(select(orders.c.order_number).where(orders.c.change_id == cid)))
+    return list(session.scalars(select(orders.c.order_number).where(stamped)))
 
 
-def _apply_in_one_statement(
-    session: Session, step: Step, stmt: Any, cid: str, now: datetime
-) -> list[str]:
+def _apply_in_one_statement(session: Session, step: Step, stmt: Any, now: datetime) -> list[str]:
     """PostgreSQL: UPDATE ... RETURNING feeds the audit and outbox INSERTs in one
     statement (data-modifying CTEs): one round trip, no second look-up of the rows."""
     changed = stmt.returning(
@@ -163,13 +179,9 @@ def _apply_in_one_statement(
         .cte("audit")
     )
     final = select(changed.c.order_number).add_cte(audit)
-    payload = json.dumps(dict(step.details), default=str)
-    for n, rule in enumerate(step.rules):
-        final = final.add_cte(
-            outbox.insert()
-            .from_select(OUTBOX_COLUMNS, _outbox_select(changed, rule, payload, now))
-            .cte(f"outbox_{n}")
-        )
+    if step.rules:
+        names, query = _outbox_select(changed, step.rules, _payload(step), now)
+        final = final.add_cte(outbox.insert().from_select(names, query).cte("side_effects"))
     return list(session.scalars(final))
 
 
@@ -187,7 +199,7 @@ def apply_per_order(session: Session, step: Step, rows: Sequence[Mapping[str, An
     stmt = (
         update(orders)
         .where(*_base_where(step), orders.c.order_number == bindparam("b_number"))
-        .values({**_stamp(step, cid, now), **{c: bindparam(f"b_{c}") for c in columns}})
+        .values({**_stamp(step, now, cid), **{c: bindparam(f"b_{c}") for c in columns}})
     )
     params = [
         {"b_number": r["order_number"], **{f"b_{c}": r.get(c) for c in columns}} for r in rows
@@ -196,7 +208,8 @@ def apply_per_order(session: Session, step: Step, rows: Sequence[Mapping[str, An
     changed = list(session.scalars(select(orders.c.order_number).where(orders.c.change_id == cid)))
     if changed:
         per_order = {r["order_number"]: dict(r.get("details") or {}) for r in rows}
-        write_side_rows(session, step, cid, now, per_order_details=per_order)
+        stamped = orders.c.change_id == cid
+        write_side_rows(session, step, stamped, now, per_order_details=per_order)
     return changed
 
 
@@ -209,18 +222,6 @@ AUDIT_COLUMNS = [
     "actor",
     "at",
     "details",
-]
-OUTBOX_COLUMNS = [
-    "seller_id",
-    "order_id",
-    "topic",
-    "event",
-    "idempotency_key",
-    "payload",
-    "state",
-    "attempts",
-    "available_at",
-    "created_at",
 ]
 
 
@@ -241,16 +242,16 @@ def _audit_select(source: Any, step: Step, now: datetime, details: str | Any) ->
 def write_side_rows(
     session: Session,
     step: Step,
-    cid: str,
+    changed: ColumnElement[bool],
     now: datetime,
     per_order_details: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
-    """The audit rows and outbox rows for every order stamped with `cid`.
+    """The audit rows and outbox rows for the orders `changed` picks: by id, or by the
+    change id the UPDATE stamped.
 
-    The change id alone selects them (it is new, and the UPDATE that stamped it was
-    scoped to the seller): with a seller test next to it, SQLite walked all of the
-    seller's orders in (seller_id, status) instead of probing ix_orders_change."""
-    changed = orders.c.change_id == cid
+    That test alone selects them (the UPDATE was scoped to the seller): with a seller
+    test next to it, SQLite walked all of the seller's orders in (seller_id, status)
+    instead of probing the ids or ix_orders_change."""
     base_details = dict(step.details)
     if per_order_details:
         # One statement, one parameter set per order (an executemany), not one per order.
@@ -269,44 +270,55 @@ def write_side_rows(
     else:
         query = _audit_select(orders, step, now, json.dumps(base_details)).where(changed)
         session.execute(events.insert().from_select(AUDIT_COLUMNS, query))
-    payload = json.dumps(base_details, default=str)
-    for rule in step.rules:
-        query = _outbox_select(orders, rule, payload, now).where(changed)
-        session.execute(outbox.insert().from_select(OUTBOX_COLUMNS, query))
+    if step.rules:
+        names, query = _outbox_select(orders, step.rules, _payload(step), now)
+        session.execute(outbox.insert().from_select(names, query.where(changed)))
 
 
-def idempotency_key(topic: Topic | str, event: Event | str, order_id: Any, version: Any) -> Any:
-    """`topic:event:order id:order version` — one side effect per change of an order."""
-    return (
-        literal(f"{topic}:{event}:", String)
-        + cast(order_id, String)
-        + literal(":", String)
-        + cast(version, String)
-    )
+def _payload(step: Step) -> str:
+    return json.dumps(dict(step.details), default=str)
 
 
-def _outbox_select(source: Any, rule: EffectRule, payload: str, now: datetime) -> Any:
-    """One outbox row per order of `source` that the rule applies to."""
+def change_key(order_id: Any, version: Any) -> Any:
+    """`<order id>:<order version>`: the outbox key of a change, unique per order. The
+    consumer of a topic sees `<topic>:<event>:<order id>:<order version>`."""
+    return cast(order_id, String) + literal(":", String) + cast(version, String)
+
+
+def _outbox_select(
+    source: Any, rules: Sequence[EffectRule], payload: str, now: datetime
+) -> tuple[list[str], Any]:
+    """The outbox row of each order of `source`: one row per change, with the event and
+    state 'pending' in the column group of every topic whose rule applies to the order.
+    Returns the column names and the SELECT."""
     joined: FromClause = source
+    names = ["seller_id", "order_id", "idempotency_key", "payload", "created_at"]
+    values: list[Any] = [
+        source.c.seller_id,
+        source.c.id,
+        change_key(source.c.id, source.c.version),
+        literal(payload, String),
+        literal(now, OutboxRow.created_at.type),
+    ]
     conditions: list[ColumnElement[bool]] = []
-    if rule.webshop_only:
-        joined = source.join(channels, channels.c.id == source.c.connection_id)
-        conditions.append(channels.c.kind == "webshop")
-    if rule.prepaid_paid_only:
-        conditions += [source.c.payment_method == "prepaid", source.c.paid == true()]
-    return (
-        select(
-            source.c.seller_id,
-            source.c.id,
-            literal(rule.topic.value, String),
-            literal(rule.event.value, String),
-            idempotency_key(rule.topic, rule.event, source.c.id, source.c.version),
-            literal(payload, String),
-            literal("pending", String),
-            literal(0),
-            literal(now, OutboxRow.available_at.type),
-            literal(now, OutboxRow.created_at.type),
-        )
-        .select_from(joined)
-        .where(true(), *conditions)
-    )
+    for rule in rules:
+        when: list[ColumnElement[bool]] = []
+        if rule.webshop_only:
+            if joined is source:
+                joined = source.outerjoin(channels, channels.c.id == source.c.connection_id)
+            when.append(channels.c.kind == "webshop")
+        if rule.prepaid_paid_only:
+            when += [source.c.payment_method == "prepaid", source.c.paid == true()]
+        event: Any = literal(rule.event.value, String)
+        state: Any = literal(PENDING, String)
+        if when:
+            applies = and_(*when)
+            conditions.append(applies)
+            event = case((applies, event))
+            state = case((applies, state))
+        else:
+            conditions.append(true())
+        names += [f"{rule.topic.value}_event", f"{rule.topic.value}_state"]
+        values += [event, state]
+    query = select(*values).select_from(joined).where(or_(*conditions))
+    return names, query

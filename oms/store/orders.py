@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from oms.connection import ChannelConnection
-from oms.effects import Event, Topic
+from oms.effects import Event
 from oms.errors import NotFound
 from oms.model import (
     LANGUAGES,
@@ -39,6 +39,7 @@ from oms.seller import Seller
 from oms.status import Action, Actor, OrderStatus, path
 from oms.store import changes
 from oms.store.lookups import custom_plans, one_of
+from oms.store.outbox import PENDING
 from oms.store.schema import ChannelRow, OrderEventRow, OrderLineRow, OrderRow, OutboxRow
 
 
@@ -280,9 +281,8 @@ def _insert_new(
     for cid, oid in ids.items():
         o = by_cid[cid]
         if o.status in (OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-            outbox_rows.append(_outbox_row(seller.id, oid, Topic.DOCUMENTS, Event.CONFIRMED, now))
-            if o.payment.method is PaymentMethod.PREPAID and o.payment.paid:
-                outbox_rows.append(_outbox_row(seller.id, oid, Topic.ACCOUNTING, Event.PAID, now))
+            booked = o.payment.method is PaymentMethod.PREPAID and o.payment.paid
+            outbox_rows.append(_outbox_row(seller.id, oid, now, paid=booked))
     insert_rows(session, OutboxRow, outbox_rows)
     result.new += [numbers[o.channel_order_id] for o in fresh]
 
@@ -320,20 +320,19 @@ def insert_rows(session: Session, model: type[Any], rows: Sequence[dict[str, Any
             )
 
 
-def _outbox_row(
-    seller_id: int, order_id: int, topic: Topic, event: Event, now: datetime
-) -> dict[str, Any]:
+def _outbox_row(seller_id: int, order_id: int, now: datetime, paid: bool) -> dict[str, Any]:
+    """The outbox row of an order that arrived accepted (version 1): its documents, and
+    the payment booking when it is paid in advance."""
     return {
         "seller_id": seller_id,
         "order_id": order_id,
-        "topic": topic.value,
-        "event": event.value,
-        "idempotency_key": f"{topic.value}:{event.value}:{order_id}:1",
+        "idempotency_key": f"{order_id}:1",
         "payload": "{}",
-        "state": "pending",
-        "attempts": 0,
-        "available_at": now,
         "created_at": now,
+        "documents_event": Event.CONFIRMED.value,
+        "documents_state": PENDING,
+        "accounting_event": Event.PAID.value if paid else None,
+        "accounting_state": PENDING if paid else None,
     }
 
 

@@ -1,10 +1,13 @@
 """The outbox: side effects written with the change that causes them, drained by flows.
 
-A consumer claims a batch (a lease: `claimed_until`), does the work, then marks
-each row done, or failed (retried later with back-off), or dead after the last
-attempt. On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so any number of
-workers drain one outbox without taking a row twice; a worker that dies leaves
-its rows to be claimed again once the lease runs out. Rows are never deleted.
+One row per change of an order; each consumer (topic) has its own columns in it (see
+OutboxRow). A consumer claims a batch of its pending work (a lease: `<topic>_claimed_until`),
+does the work, then marks each item done, or failed (retried later with back-off), or
+dead after the last attempt. On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so any
+number of workers drain one topic without taking an item twice; a worker that dies
+leaves its items to be claimed again once the lease runs out. The row lock covers the
+whole row, so a claim may pass over a row that another topic's worker is marking at that
+moment: it is claimed on the next batch. Rows are never deleted.
 """
 
 from __future__ import annotations
@@ -16,30 +19,60 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from oms.effects import Topic
-from oms.store.schema import OutboxRow, rowcount
+from oms.store.schema import OUTBOX_TOPICS, OutboxRow, cast_table, rowcount
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
+
+outbox = cast_table(OutboxRow)
 
 
 @dataclass(frozen=True)
 class OutboxItem:
+    """One side effect: the outbox row `id`, seen by the consumer of `topic`."""
+
     id: int
     seller_id: int
     order_id: int
     topic: str
     event: str
-    idempotency_key: str
+    idempotency_key: str  # <topic>:<event>:<the row's key>
     payload: dict[str, Any]
     attempts: int  # including the current one
 
 
+class Columns:
+    """The column group of one topic."""
+
+    def __init__(self, topic: Topic | str) -> None:
+        name = Topic(topic).value
+        c = outbox.c
+        self.event = c[f"{name}_event"]
+        self.state = c[f"{name}_state"]
+        self.attempts = c[f"{name}_attempts"]
+        self.available_at = c[f"{name}_available_at"]
+        self.claimed_until = c[f"{name}_claimed_until"]
+        self.last_error = c[f"{name}_last_error"]
+        self.done_at = c[f"{name}_done_at"]
+
+
+def columns(topic: Topic | str) -> Columns:
+    return _COLUMNS[Topic(topic).value]
+
+
+_COLUMNS = {t: Columns(t) for t in OUTBOX_TOPICS}
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def item_key(topic: str, event: str, key: str) -> str:
+    return f"{topic}:{event}:{key}"
 
 
 def enqueue(
@@ -51,22 +84,22 @@ def enqueue(
     idempotency_key: str,
     payload: dict[str, Any] | None = None,
 ) -> bool:
-    """Add one outbox row unless its key exists already; True when it was added."""
-    now = _now()
+    """Add one side effect unless the order has a row with this key already; True when
+    added. `idempotency_key` is unique per order; the item's key is `topic:event:key`."""
+    col = columns(topic)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
-        dialect.insert(OutboxRow)
+        dialect.insert(outbox)
         .values(
-            seller_id=seller_id,
-            order_id=order_id,
-            topic=topic.value,
-            event=event,
-            idempotency_key=idempotency_key,
-            payload=json.dumps(payload or {}, default=str),
-            state=PENDING,
-            attempts=0,
-            available_at=now,
-            created_at=now,
+            {
+                "seller_id": seller_id,
+                "order_id": order_id,
+                "idempotency_key": idempotency_key,
+                "payload": json.dumps(payload or {}, default=str),
+                "created_at": _now(),
+                col.event.name: event,
+                col.state.name: PENDING,
+            }
         )
         .on_conflict_do_nothing(index_elements=["order_id", "idempotency_key"])
     )
@@ -81,31 +114,31 @@ def claim(
     seller_id: int | None = None,
     in_order: bool = False,
 ) -> list[OutboxItem]:
-    """Take up to `limit` ready rows of `topic` (oldest first) for `lease_seconds`.
+    """Take up to `limit` ready items of `topic` (oldest first) for `lease_seconds`.
 
-    in_order: skip a row while an older row of the same order and topic is not done,
+    in_order: skip an item while an older one of the same order and topic is not done,
     so that a channel never sees "shipped" before "confirmed".
     """
     now = _now()
+    col = columns(topic)
     ready = and_(
-        OutboxRow.topic == topic.value,
         # A literal, not a bound parameter: the planners of both databases use the
-        # partial index ix_outbox_pending only when they can match its predicate.
-        OutboxRow.state == literal_column(f"'{PENDING}'"),
-        OutboxRow.available_at <= now,
-        or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+        # topic's partial index only when they can match its predicate.
+        col.state == literal_column(f"'{PENDING}'"),
+        or_(col.available_at.is_(None), col.available_at <= now),
+        or_(col.claimed_until.is_(None), col.claimed_until < now),
     )
-    query = select(OutboxRow.id).where(ready).order_by(OutboxRow.id).limit(limit)
+    query = select(outbox.c.id).where(ready).order_by(outbox.c.id).limit(limit)
     if seller_id is not None:
-        query = query.where(OutboxRow.seller_id == seller_id)
+        query = query.where(outbox.c.seller_id == seller_id)
     if in_order:
-        older = aliased(OutboxRow)
+        older = outbox.alias("older")
+        older_state = older.c[col.state.name]
         query = query.where(
             ~exists().where(
-                older.topic == OutboxRow.topic,
-                older.order_id == OutboxRow.order_id,
-                older.id < OutboxRow.id,
-                older.state != DONE,
+                older.c.order_id == outbox.c.order_id,
+                older.c.id < outbox.c.id,
+                older_state != DONE,  # NULL (nothing for this topic) does not hold back
             )
         )
     if session.get_bind().dialect.name == "postgresql":
@@ -114,35 +147,62 @@ def claim(
     if not ids:
         return []
     session.execute(
-        update(OutboxRow)
-        .where(OutboxRow.id.in_(ids))
+        update(outbox)
+        .where(outbox.c.id.in_(ids))
         .values(
-            claimed_until=now + timedelta(seconds=lease_seconds),
-            attempts=OutboxRow.attempts + 1,
+            {
+                col.claimed_until: now + timedelta(seconds=lease_seconds),
+                col.attempts: col.attempts + 1,
+            }
         )
     )
-    rows = session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.id))
+    rows = session.execute(
+        select(
+            outbox.c.id,
+            outbox.c.seller_id,
+            outbox.c.order_id,
+            col.event,
+            outbox.c.idempotency_key,
+            outbox.c.payload,
+            col.attempts,
+        )
+        .where(outbox.c.id.in_(ids))
+        .order_by(outbox.c.id)
+    )
+    name = Topic(topic).value
     return [
         OutboxItem(
-            id=r.id,
-            seller_id=r.seller_id,
-            order_id=r.order_id,
-            topic=r.topic,
-            event=r.event,
-            idempotency_key=r.idempotency_key,
-            payload=json.loads(r.payload),
-            attempts=r.attempts,
+            id=r[0],
+            seller_id=r[1],
+            order_id=r[2],
+            topic=name,
+            event=r[3],
+            idempotency_key=item_key(name, r[3], r[4]),
+            payload=json.loads(r[5]),
+            attempts=r[6],
         )
         for r in rows
     ]
 
 
-def mark_done(session: Session, ids: Sequence[int]) -> None:
+def _pending(col: Columns, ids: Sequence[int]) -> list[ColumnElement[bool]]:
+    return [outbox.c.id.in_(list(ids)), col.state == PENDING]
+
+
+def mark_done(session: Session, topic: Topic | str, ids: Sequence[int]) -> None:
     if ids:
+        col = columns(topic)
         session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(list(ids)), OutboxRow.state == PENDING)
-            .values(state=DONE, done_at=_now(), claimed_until=None, last_error=None)
+            update(outbox)
+            .where(*_pending(col, ids))
+            .values(
+                {
+                    col.state: DONE,
+                    col.done_at: _now(),
+                    col.claimed_until: None,
+                    col.last_error: None,
+                }
+            )
         )
 
 
@@ -166,47 +226,61 @@ def mark_failed(
     """
     dead = not retryable or item.attempts >= max_attempts
     delay = retry_after if retry_after is not None else backoff(item.attempts)
+    col = columns(item.topic)
     changed = session.execute(
-        update(OutboxRow)
-        .where(OutboxRow.id == item.id, OutboxRow.state == PENDING)
+        update(outbox)
+        .where(*_pending(col, [item.id]))
         .values(
-            state=DEAD if dead else PENDING,
-            last_error=error[:4000],
-            claimed_until=None,
-            available_at=_now() + timedelta(seconds=0 if dead else delay),
+            {
+                col.state: DEAD if dead else PENDING,
+                col.last_error: error[:4000],
+                col.claimed_until: None,
+                col.available_at: _now() + timedelta(seconds=0 if dead else delay),
+            }
         )
     )
     if not rowcount(changed):
-        return session.scalar(select(OutboxRow.state).where(OutboxRow.id == item.id)) or DONE
+        return session.scalar(select(col.state).where(outbox.c.id == item.id)) or DONE
     return DEAD if dead else PENDING
 
 
-def release(session: Session, ids: Sequence[int]) -> None:
-    """Give claimed rows back untouched (the attempt did not happen)."""
+def release(session: Session, topic: Topic | str, ids: Sequence[int]) -> None:
+    """Give claimed items back untouched (the attempt did not happen)."""
     if ids:
+        col = columns(topic)
         session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(list(ids)), OutboxRow.state == PENDING)
-            .values(claimed_until=None, attempts=OutboxRow.attempts - 1)
+            update(outbox)
+            .where(*_pending(col, ids), col.claimed_until.is_not(None))
+            .values({col.claimed_until: None, col.attempts: col.attempts - 1})
         )
 
 
-def revive(session: Session, ids: Sequence[int]) -> int:
-    """Put dead rows back in the queue (after the cause was fixed)."""
+def revive(session: Session, topic: Topic | str, ids: Sequence[int]) -> int:
+    """Put dead items back in the queue (after the cause was fixed)."""
+    col = columns(topic)
     return rowcount(
         session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(list(ids)), OutboxRow.state == DEAD)
-            .values(state=PENDING, attempts=0, available_at=_now(), claimed_until=None)
+            update(outbox)
+            .where(outbox.c.id.in_(list(ids)), col.state == DEAD)
+            .values(
+                {
+                    col.state: PENDING,
+                    col.attempts: 0,
+                    col.available_at: None,
+                    col.claimed_until: None,
+                }
+            )
         )
     )
 
 
 def counts(session: Session, seller_id: int | None = None) -> dict[tuple[str, str], int]:
-    """(topic, state) -> rows."""
-    query = select(OutboxRow.topic, OutboxRow.state, func.count()).group_by(
-        OutboxRow.topic, OutboxRow.state
-    )
-    if seller_id is not None:
-        query = query.where(OutboxRow.seller_id == seller_id)
-    return {(t, s): n for t, s, n in session.execute(query).all()}
+    """(topic, state) -> items."""
+    found: dict[tuple[str, str], int] = {}
+    for topic in OUTBOX_TOPICS:
+        state = columns(topic).state
+        query = select(state, func.count()).where(state.is_not(None)).group_by(state)
+        if seller_id is not None:
+            query = query.where(outbox.c.seller_id == seller_id)
+        found.update({(topic, s): n for s, n in session.execute(query).all()})
+    return found

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from oms.effects import Topic
 from oms.store.types import Amount, UTCDateTime
 
 NAMING = {
@@ -106,7 +107,9 @@ class OrderRow(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(512))
     payload_sha256: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)  # +1 on every change
-    change_id: Mapped[str | None] = mapped_column(String(36))  # the last bulk change that wrote it
+    # The last change that wrote it, where its audit and outbox rows are found by it (SQLite,
+    # and changes with values per order); PostgreSQL takes them from UPDATE ... RETURNING.
+    change_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -146,32 +149,113 @@ class OrderEventRow(Base):
     details: Mapped[str] = mapped_column(Text)  # JSON text
 
 
+# The outbox consumers, each with its column group in OutboxRow.
+OUTBOX_TOPICS = tuple(t.value for t in Topic)
+
+
 class OutboxRow(Base):
-    """A side effect waiting to happen. Never deleted: done and dead rows stay for audit."""
+    """One change of one order and the side effects it causes, one column group per consumer.
+
+    A consumer (channel push, buyer email, documents, accounting) reads and writes only
+    its own columns: `<topic>_event` is what happened for it (NULL: nothing to do),
+    `<topic>_state` pending | done | dead, then its attempts, back-off, lease, last error
+    and completion time. One row per change instead of one per side effect: a bulk
+    confirm writes an order, an audit row and this row, and SQLite charges per row
+    (bench/actions.py). The view `outbox_items` (OutboxItemRow) shows one row per
+    side effect. Never deleted: done and dead work stays for audit.
+
+    The item a consumer sees is keyed `<topic>:<event>:<idempotency_key>`; the stored
+    key is unique per order (`<order id>:<order version>` for a change).
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (
-        # Only pending rows are indexed for claiming, in id order per topic: the index
-        # stays the size of the backlog, however many done rows the table keeps.
+        # Only pending work is indexed for claiming, in id order, one index per consumer:
+        # each stays the size of that consumer's backlog, however many rows are done.
         Index(
-            "ix_outbox_pending",
-            "topic",
+            "ix_outbox_channel_pending",
             "id",
-            postgresql_where=text("state = 'pending'"),
-            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("channel_state = 'pending'"),
+            sqlite_where=text("channel_state = 'pending'"),
         ),
-        # Keys are unique per order; order_id first keeps inserts at the right edge of
-        # the index and serves the per-order look-ups (claim in order).
+        Index(
+            "ix_outbox_email_pending",
+            "id",
+            postgresql_where=text("email_state = 'pending'"),
+            sqlite_where=text("email_state = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_documents_pending",
+            "id",
+            postgresql_where=text("documents_state = 'pending'"),
+            sqlite_where=text("documents_state = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_accounting_pending",
+            "id",
+            postgresql_where=text("accounting_state = 'pending'"),
+            sqlite_where=text("accounting_state = 'pending'"),
+        ),
+        # order_id first: inserts land at the right edge of the index, and it serves the
+        # per-order look-ups (claiming in order).
         UniqueConstraint("order_id", "idempotency_key"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     seller_id: Mapped[int] = mapped_column(Id)
     order_id: Mapped[int] = mapped_column(Id)
-    topic: Mapped[str] = mapped_column(String(16))
-    event: Mapped[str] = mapped_column(String(32))
     idempotency_key: Mapped[str] = mapped_column(String(128))
     payload: Mapped[str] = mapped_column(Text)  # JSON text
-    state: Mapped[str] = mapped_column(String(8))  # pending | done | dead
+    created_at: Mapped[datetime]
+    channel_event: Mapped[str | None] = mapped_column(String(32))
+    channel_state: Mapped[str | None] = mapped_column(String(8))
+    channel_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    channel_available_at: Mapped[datetime | None]
+    channel_claimed_until: Mapped[datetime | None]
+    channel_last_error: Mapped[str | None] = mapped_column(Text)
+    channel_done_at: Mapped[datetime | None]
+    email_event: Mapped[str | None] = mapped_column(String(32))
+    email_state: Mapped[str | None] = mapped_column(String(8))
+    email_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    email_available_at: Mapped[datetime | None]
+    email_claimed_until: Mapped[datetime | None]
+    email_last_error: Mapped[str | None] = mapped_column(Text)
+    email_done_at: Mapped[datetime | None]
+    documents_event: Mapped[str | None] = mapped_column(String(32))
+    documents_state: Mapped[str | None] = mapped_column(String(8))
+    documents_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    documents_available_at: Mapped[datetime | None]
+    documents_claimed_until: Mapped[datetime | None]
+    documents_last_error: Mapped[str | None] = mapped_column(Text)
+    documents_done_at: Mapped[datetime | None]
+    accounting_event: Mapped[str | None] = mapped_column(String(32))
+    accounting_state: Mapped[str | None] = mapped_column(String(8))
+    accounting_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    accounting_available_at: Mapped[datetime | None]
+    accounting_claimed_until: Mapped[datetime | None]
+    accounting_last_error: Mapped[str | None] = mapped_column(Text)
+    accounting_done_at: Mapped[datetime | None]
+
+
+class ViewBase(DeclarativeBase):
+    """Read-only mappings of views: a metadata of their own, never created as tables."""
+
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class OutboxItemRow(ViewBase):
+    """One side effect of the outbox, as a row (the view `outbox_items`, created by
+    migration 0004): for reading, reports and operations' SQL. Consumers claim and
+    update through oms.store.outbox."""
+
+    __tablename__ = "outbox_items"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seller_id: Mapped[int] = mapped_column(Id)
+    order_id: Mapped[int] = mapped_column(Id)
+    event: Mapped[str] = mapped_column(String(32))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(8))
     attempts: Mapped[int] = mapped_column(Integer)
     available_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]

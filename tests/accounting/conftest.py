@@ -26,7 +26,7 @@ def issue_invoice(engine: Engine, seller: Seller, order_number: str, invoice_num
             order.id,
             Topic.ACCOUNTING,
             Event.INVOICE_ISSUED.value,
-            f"accounting:invoice_issued:{order.id}",
+            str(order.id),
             {
                 "invoice_number": invoice_number,
                 "document_id": order.id,

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from oms.store.db import transaction
-from oms.store.schema import OrderEventRow, OutboxRow
+from oms.store.schema import OrderEventRow, OutboxItemRow
 from tests.automations.fixtures import seller_with, statuses
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def test_four_overlapping_auto_confirm_runs_confirm_each_order_exactly_once(
     b = seller_with(engine, "seller-b", 4000, start=10_000, auto_confirm=True)
     off = seller_with(engine, "seller-off", 2000, start=20_000, auto_ship=True)
     with transaction(engine) as session:
-        outbox_before = session.scalar(select(func.count()).select_from(OutboxRow))
+        outbox_before = session.scalar(select(func.count()).select_from(OutboxItemRow))
     runs = [
         subprocess.Popen(
             [sys.executable, "-c", RUN_ON_GO, db_url],
@@ -82,16 +82,16 @@ def test_four_overlapping_auto_confirm_runs_confirm_each_order_exactly_once(
             .group_by(OrderEventRow.order_id)
         ).all()
         outbox = session.execute(
-            select(OutboxRow.seller_id, OutboxRow.topic, OutboxRow.event, func.count())
-            .where(OutboxRow.event.in_(["confirmed", "paid"]))
-            .group_by(OutboxRow.seller_id, OutboxRow.topic, OutboxRow.event)
+            select(OutboxItemRow.seller_id, OutboxItemRow.topic, OutboxItemRow.event, func.count())
+            .where(OutboxItemRow.event.in_(["confirmed", "paid"]))
+            .group_by(OutboxItemRow.seller_id, OutboxItemRow.topic, OutboxItemRow.event)
         ).all()
         doubles = session.execute(
-            select(OutboxRow.order_id, OutboxRow.topic, OutboxRow.event)
-            .group_by(OutboxRow.order_id, OutboxRow.topic, OutboxRow.event)
+            select(OutboxItemRow.order_id, OutboxItemRow.topic, OutboxItemRow.event)
+            .group_by(OutboxItemRow.order_id, OutboxItemRow.topic, OutboxItemRow.event)
             .having(func.count() > 1)
         ).all()
-        outbox_after = session.scalar(select(func.count()).select_from(OutboxRow))
+        outbox_after = session.scalar(select(func.count()).select_from(OutboxItemRow))
     assert len(audit) == 8000 and {n for _, n in audit} == {1}
     assert doubles == []
     webshop = {

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from oms.seller import Automations, Seller, SellerProfile
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
-from oms.store.schema import OrderEventRow, OutboxRow
+from oms.store.schema import OrderEventRow, OutboxItemRow
 from tasks.automations import Stage, advance, find_work, ship_due
 from tests.automations.fixtures import seller_with, statuses
 
@@ -53,7 +53,7 @@ def test_auto_confirm_skips_sellers_without_the_automation(engine: Engine) -> No
     assert [(w.slug, w.pending) for w in work.sellers] == [("on", 40)]
     assert work.skipped == {"off": "auto-confirm is off"}
     with transaction(engine) as session:
-        outbox_before = session.scalar(select(func.count()).select_from(OutboxRow))
+        outbox_before = session.scalar(select(func.count()).select_from(OutboxItemRow))
     assert advance(engine, Stage.CONFIRM, "on", 25, batch_size=10) == 25
     assert advance(engine, Stage.CONFIRM, "on", 25, batch_size=10) == 15
     assert advance(engine, Stage.CONFIRM, "off", 25, batch_size=10) == 0
@@ -66,9 +66,9 @@ def test_auto_confirm_skips_sellers_without_the_automation(engine: Engine) -> No
             .group_by(OrderEventRow.seller_id, OrderEventRow.actor)
         ).all()
         off_outbox = session.scalar(
-            select(func.count()).where(OutboxRow.seller_id == off.seller.id)
+            select(func.count()).where(OutboxItemRow.seller_id == off.seller.id)
         )
-        outbox_after = session.scalar(select(func.count()).select_from(OutboxRow))
+        outbox_after = session.scalar(select(func.count()).select_from(OutboxItemRow))
     assert [tuple(r) for r in audit] == [(on.seller.id, "automation", 40)]
     assert off_outbox == 0
     assert (outbox_after or 0) > (outbox_before or 0)

@@ -12,7 +12,7 @@ from documents.outbox import DocumentsLog, documents_handler
 from oms.draining import drain
 from oms.effects import Topic
 from oms.store.db import transaction
-from oms.store.schema import DocumentRow, OutboxRow
+from oms.store.schema import DocumentRow, OutboxItemRow
 from tests.documents.conftest import accepted_orders
 from tests.factories import SellerSetup, import_orders, make_order
 
@@ -20,7 +20,9 @@ from tests.factories import SellerSetup, import_orders, make_order
 def outbox_states(engine: Engine) -> list[str]:
     with transaction(engine) as session:
         return list(
-            session.scalars(select(OutboxRow.state).where(OutboxRow.topic == Topic.DOCUMENTS.value))
+            session.scalars(
+                select(OutboxItemRow.state).where(OutboxItemRow.topic == Topic.DOCUMENTS.value)
+            )
         )
 
 

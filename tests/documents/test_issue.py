@@ -17,7 +17,7 @@ from oms import actions
 from oms.seller import DocumentSettings
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
-from oms.store.schema import DocumentRow, OutboxRow
+from oms.store.schema import DocumentRow, OutboxItemRow
 from oms.store.sequences import current_value
 from tests.conftest import unique_engine
 from tests.documents.conftest import accepted_orders, order_ids
@@ -52,7 +52,9 @@ def test_each_accepted_order_gets_numbered_documents_and_its_invoice_is_booked(
         assert row.path and Path(row.path).is_file() and row.sha256 and row.language == "de"
         assert Path(row.path).parent == docs_dir / "alpen" / row.kind
     with transaction(engine) as session:
-        booked = list(session.scalars(select(OutboxRow).where(OutboxRow.event == "invoice_issued")))
+        booked = list(
+            session.scalars(select(OutboxItemRow).where(OutboxItemRow.event == "invoice_issued"))
+        )
     assert len(booked) == 3
     by_order = {r.order_id: r for r in docs if r.kind == "invoice"}
     for outbox_row in booked:

@@ -24,7 +24,7 @@ from oms.connection import ChannelConnection, ChannelKind
 from oms.model import Tracking
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
-from oms.store.schema import OrderRow, OutboxRow
+from oms.store.schema import OrderRow, OutboxItemRow
 from tests.factories import SellerSetup
 
 ORDERS = 2_000
@@ -114,9 +114,9 @@ def seller_actions(engine: Engine, shop: SellerSetup) -> None:
 def channel_rows(engine: Engine) -> dict[str, int]:
     with transaction(engine) as session:
         rows = session.execute(
-            select(OutboxRow.state, func.count())
-            .where(OutboxRow.topic == "channel")
-            .group_by(OutboxRow.state)
+            select(OutboxItemRow.state, func.count())
+            .where(OutboxItemRow.topic == "channel")
+            .group_by(OutboxItemRow.state)
         ).all()
     return dict(rows)  # type: ignore[arg-type]
 
@@ -135,10 +135,10 @@ def outbox_events(engine: Engine) -> dict[str, list[str]]:
     """channel order id -> the channel events we wrote for it, oldest first."""
     with transaction(engine) as session:
         rows = session.execute(
-            select(OrderRow.channel_order_id, OutboxRow.event)
-            .join(OrderRow, OrderRow.id == OutboxRow.order_id)
-            .where(OutboxRow.topic == "channel")
-            .order_by(OutboxRow.id)
+            select(OrderRow.channel_order_id, OutboxItemRow.event)
+            .join(OrderRow, OrderRow.id == OutboxItemRow.order_id)
+            .where(OutboxItemRow.topic == "channel")
+            .order_by(OutboxItemRow.id)
         ).all()
     events: dict[str, list[str]] = defaultdict(list)
     for cid, event in rows:

@@ -13,7 +13,7 @@ from oms.effects import Topic
 from oms.model import Tracking
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
-from oms.store.schema import OutboxRow
+from oms.store.schema import OutboxItemRow
 from tasks.channels_http import Pacer
 from tasks.channels_links import Links
 from tasks.channels_push import PushStats, RetryPolicy, push_items
@@ -52,7 +52,9 @@ def push_all(
 
 def outbox_states(engine: Engine) -> dict[str, int]:
     with transaction(engine) as session:
-        states = session.scalars(select(OutboxRow.state).where(OutboxRow.topic == "channel"))
+        states = session.scalars(
+            select(OutboxItemRow.state).where(OutboxItemRow.topic == "channel")
+        )
         result: dict[str, int] = {}
         for s in states:
             result[s] = result.get(s, 0) + 1
@@ -109,15 +111,15 @@ def test_a_permanent_error_parks_the_event_and_holds_back_the_later_ones_of_its_
     channel.fail_writes = [PermanentChannelError("POST /orders/900001/cancel.json: 404")]
     report, _ = push_all(engine, channel)
     with transaction(engine) as session:
-        dead = session.scalars(select(OutboxRow).where(OutboxRow.state == "dead")).all()
+        dead = session.scalars(select(OutboxItemRow).where(OutboxItemRow.state == "dead")).all()
     assert report.dead == 1 and len(dead) == 1
     assert dead[0].last_error is not None and "404" in dead[0].last_error
     with transaction(engine) as session:
         held = session.scalars(
-            select(OutboxRow.event)
-            .where(OutboxRow.order_id == dead[0].order_id, OutboxRow.state == "pending")
-            .where(OutboxRow.topic == "channel")
-            .order_by(OutboxRow.id)
+            select(OutboxItemRow.event)
+            .where(OutboxItemRow.order_id == dead[0].order_id, OutboxItemRow.state == "pending")
+            .where(OutboxItemRow.topic == "channel")
+            .order_by(OutboxItemRow.id)
         ).all()
     # The order whose confirmation is dead got nothing after it; its later events wait.
     assert len(channel.state) == 11 and dead[0].event == "confirmed"
@@ -135,7 +137,7 @@ def test_an_event_that_keeps_failing_is_parked_dead_after_the_last_attempt(
     channel.fail_writes = [RetryableChannelError("503")] * (FAST.tries * 3)
     report, _ = push_all(engine, channel, max_attempts=3)
     with transaction(engine) as session:
-        row = session.scalars(select(OutboxRow).where(OutboxRow.topic == "channel")).one()
+        row = session.scalars(select(OutboxItemRow).where(OutboxItemRow.topic == "channel")).one()
     assert (row.state, row.attempts, report.retried, report.dead) == ("dead", 3, 2, 1)
     assert row.last_error == "shop: 503"
     assert len(channel.writes) == FAST.tries * 3

@@ -13,7 +13,7 @@ from oms.effects import Topic
 from oms.seller import Notifications, Seller
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
-from oms.store.schema import OutboxRow
+from oms.store.schema import OutboxItemRow
 from tests.mail.conftest import SmtpServer
 
 MAIL_FROM = "orders@sales-scaler.example"
@@ -54,9 +54,14 @@ def email_rows(engine: Engine) -> list[tuple[int | None, str, str, str | None]]:
     """(order id, event, state, last error) of every email outbox row."""
     with transaction(engine) as session:
         rows = session.execute(
-            select(OutboxRow.order_id, OutboxRow.event, OutboxRow.state, OutboxRow.last_error)
-            .where(OutboxRow.topic == Topic.EMAIL.value)
-            .order_by(OutboxRow.id)
+            select(
+                OutboxItemRow.order_id,
+                OutboxItemRow.event,
+                OutboxItemRow.state,
+                OutboxItemRow.last_error,
+            )
+            .where(OutboxItemRow.topic == Topic.EMAIL.value)
+            .order_by(OutboxItemRow.id)
         ).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
 

@@ -13,7 +13,7 @@ from oms.model import Tracking
 from oms.status import Action, Actor
 from oms.store import orders as order_store
 from oms.store.db import transaction
-from oms.store.schema import OrderEventRow, OrderRow, OutboxRow
+from oms.store.schema import OrderEventRow, OrderRow, OutboxItemRow
 from tests.factories import SellerSetup, add_demo_seller, import_orders, make_order
 
 
@@ -25,9 +25,9 @@ def statuses(engine: Engine) -> dict[str, str]:
 def outbox_rows(engine: Engine) -> list[tuple[str, str, str]]:
     with transaction(engine) as s:
         rows = s.execute(
-            select(OrderRow.order_number, OutboxRow.topic, OutboxRow.event)
-            .join(OrderRow, OrderRow.id == OutboxRow.order_id)
-            .order_by(OutboxRow.id)
+            select(OrderRow.order_number, OutboxItemRow.topic, OutboxItemRow.event)
+            .join(OrderRow, OrderRow.id == OutboxItemRow.order_id)
+            .order_by(OutboxItemRow.id)
         ).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
@@ -72,7 +72,7 @@ def test_each_outbox_row_has_a_unique_idempotency_key_of_the_change(
     import_orders(engine, shop, [make_order(1)])
     actions.confirm(engine, shop.seller, ["1001"])
     with transaction(engine) as s:
-        keys = list(s.scalars(select(OutboxRow.idempotency_key)))
+        keys = list(s.scalars(select(OutboxItemRow.idempotency_key)))
         oid = s.scalar(select(OrderRow.id))
     assert f"channel:confirmed:{oid}:2" in keys
     assert len(keys) == len(set(keys))
@@ -187,7 +187,7 @@ def test_cancel_needs_a_reason_and_records_it(engine: Engine, shop: SellerSetup)
     actions.cancel(engine, shop.seller, ["1001"], reason="Out of stock")
     with transaction(engine) as s:
         order = order_store.get_order(s, shop.seller, "1001")
-        payload = s.scalar(select(OutboxRow.payload).where(OutboxRow.topic == "channel"))
+        payload = s.scalar(select(OutboxItemRow.payload).where(OutboxItemRow.topic == "channel"))
     assert order.cancel_reason == "Out of stock"
     assert json.loads(payload or "{}") == {"reason": "Out of stock"}
 
@@ -215,7 +215,9 @@ def test_automations_advance_every_allowed_order_in_batches(
     with transaction(engine) as s:
         actors = set(s.scalars(select(OrderEventRow.actor).where(OrderEventRow.kind == "confirm")))
         docs = s.scalar(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.topic == "documents")
+            select(func.count())
+            .select_from(OutboxItemRow)
+            .where(OutboxItemRow.topic == "documents")
         )
     assert actors == {Actor.AUTOMATION.value}
     assert docs == 11

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, func, select
 
 from oms.store import orders as order_store
 from oms.store.db import transaction
-from oms.store.schema import OrderEventRow, OrderLineRow, OrderRow, OutboxRow
+from oms.store.schema import OrderEventRow, OrderLineRow, OrderRow, OutboxItemRow
 from tests.factories import SellerSetup, import_orders, make_order, order_data
 
 
@@ -52,7 +52,7 @@ def test_a_cancellation_on_the_channel_goes_through_the_status_machine(
     with transaction(engine) as s:
         timeline = order_store.timeline(s, shop.seller, "1001")
         pushes = s.scalar(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.topic == "channel")
+            select(func.count()).select_from(OutboxItemRow).where(OutboxItemRow.topic == "channel")
         )
     cancel = timeline[-1]
     assert (cancel.kind, cancel.actor, cancel.from_status, cancel.to_status) == (
@@ -115,7 +115,7 @@ def test_new_orders_that_arrive_accepted_get_their_documents(
 ) -> None:
     import_orders(engine, shop, [make_order(1, status="confirmed"), make_order(2)])
     with transaction(engine) as s:
-        topics = sorted(s.scalars(select(OutboxRow.topic)))
+        topics = sorted(s.scalars(select(OutboxItemRow.topic)))
     assert topics == ["accounting", "documents"]
 
 

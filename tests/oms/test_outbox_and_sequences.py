@@ -6,7 +6,7 @@ import threading
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from oms import actions
 from oms.draining import Outcome, drain
@@ -14,7 +14,7 @@ from oms.effects import Topic
 from oms.store import outbox, sequences
 from oms.store.db import make_engine, transaction
 from oms.store.outbox import OutboxItem
-from oms.store.schema import OutboxRow
+from oms.store.schema import OutboxItemRow, OutboxRow
 from tests.factories import SellerSetup, import_orders, make_order
 
 
@@ -45,10 +45,10 @@ def test_a_row_that_keeps_failing_is_parked_dead_with_its_last_error(
         )
         (again,) = outbox.claim(s, Topic.CHANNEL, 10)
         assert outbox.mark_failed(s, again, "HTTP 503 again", True, max_attempts=2) == "dead"
-        row = s.scalar(select(OutboxRow).where(OutboxRow.id == item.id))
+        row = s.scalar(select(OutboxItemRow).where(OutboxItemRow.id == item.id))
         assert row is not None
         assert (row.state, row.attempts, row.last_error) == ("dead", 2, "HTTP 503 again")
-        assert outbox.revive(s, [item.id]) == 1
+        assert outbox.revive(s, Topic.CHANNEL, [item.id]) == 1
 
 
 def test_in_order_claims_hold_back_later_events_of_the_same_order(
@@ -60,7 +60,7 @@ def test_in_order_claims_hold_back_later_events_of_the_same_order(
         (first,) = outbox.claim(s, Topic.CHANNEL, 10, in_order=True)
         assert first.event == "confirmed"
         assert outbox.claim(s, Topic.CHANNEL, 10, in_order=True) == []
-        outbox.mark_done(s, [first.id])
+        outbox.mark_done(s, Topic.CHANNEL, [first.id])
         (second,) = outbox.claim(s, Topic.CHANNEL, 10, in_order=True)
     assert second.event == "shipped"
 
@@ -94,7 +94,7 @@ def test_a_handler_that_crashes_loses_nothing(engine: Engine, shop: SellerSetup)
     report = drain(engine, Topic.EMAIL, broken, batch_size=10, max_batches=1)
     assert (report.retried, report.done) == (2, 0)
     with transaction(engine) as s:
-        states = set(s.scalars(select(OutboxRow.state).where(OutboxRow.topic == "email")))
+        states = set(s.scalars(select(OutboxItemRow.state).where(OutboxItemRow.topic == "email")))
     assert states == {"pending"}
 
 
@@ -107,15 +107,19 @@ def test_a_handler_that_commits_as_it_goes_then_breaks_does_not_requeue_what_it_
 
     def commits_one_then_breaks(items: Sequence[OutboxItem]) -> dict[int, Outcome]:
         with transaction(engine) as s:
-            outbox.mark_done(s, [items[0].id])
+            outbox.mark_done(s, Topic.EMAIL, [items[0].id])
         raise ConnectionError("connection lost after the first email")
 
     report = drain(engine, Topic.EMAIL, commits_one_then_breaks, batch_size=10, max_batches=1)
     assert (report.done, report.retried, len(report.errors)) == (1, 2, 2)
     with transaction(engine) as s:
-        states = sorted(s.scalars(select(OutboxRow.state).where(OutboxRow.topic == "email")))
-        outbox.release(s, list(s.scalars(select(OutboxRow.id))))
-        after_release = sorted(s.scalars(select(OutboxRow.state).where(OutboxRow.topic == "email")))
+        states = sorted(
+            s.scalars(select(OutboxItemRow.state).where(OutboxItemRow.topic == "email"))
+        )
+        outbox.release(s, Topic.EMAIL, list(s.scalars(select(OutboxItemRow.id))))
+        after_release = sorted(
+            s.scalars(select(OutboxItemRow.state).where(OutboxItemRow.topic == "email"))
+        )
     assert states == after_release == ["done", "pending", "pending"]
 
 
@@ -173,3 +177,28 @@ def test_concurrent_claims_on_postgresql_skip_locked_rows(
     assert len(first) == len(second) == 10
     a.dispose()
     b.dispose()
+
+
+def test_a_change_is_one_outbox_row_and_each_consumer_keeps_its_own_state(
+    engine: Engine, shop: SellerSetup
+) -> None:
+    """A confirmation names all its side effects in one row; the channel push finishing,
+    the email failing for good and the documents waiting do not touch each other."""
+    confirmed_orders(engine, shop, 1)
+    with transaction(engine) as s:
+        assert s.scalar(select(func.count()).select_from(OutboxRow)) == 1
+        topics = set(s.scalars(select(OutboxItemRow.topic)))
+        assert {"channel", "email", "documents"} <= topics
+        (pushed,) = outbox.claim(s, Topic.CHANNEL, 10)
+        outbox.mark_done(s, Topic.CHANNEL, [pushed.id])
+        (email,) = outbox.claim(s, Topic.EMAIL, 10)
+        assert email.id == pushed.id and email.idempotency_key.startswith("email:confirmed:")
+        assert outbox.mark_failed(s, email, "550 no such mailbox", False, max_attempts=8) == "dead"
+        # Marking one consumer's work never changes another's.
+        outbox.mark_done(s, Topic.EMAIL, [email.id])
+        outbox.release(s, Topic.DOCUMENTS, [email.id])
+    with transaction(engine) as s:
+        states = dict(s.execute(select(OutboxItemRow.topic, OutboxItemRow.state)).all())
+        attempts = dict(s.execute(select(OutboxItemRow.topic, OutboxItemRow.attempts)).all())
+    assert (states["channel"], states["email"], states["documents"]) == ("done", "dead", "pending")
+    assert (attempts["channel"], attempts["email"], attempts["documents"]) == (1, 1, 0)

@@ -12,7 +12,7 @@ def test_the_bulk_batch_defaults_per_database_and_the_variable_wins(
     monkeypatch.delenv("SALES_SCALER_BULK_BATCH_SIZE", raising=False)
     sqlite = Settings(database_url="sqlite:///var/x.db")
     postgres = Settings(database_url="postgresql+psycopg://u@127.0.0.1/db")
-    assert (sqlite.bulk_batch(), postgres.bulk_batch()) == (50_000, 5_000)
+    assert (sqlite.bulk_batch(), postgres.bulk_batch()) == (100_000, 5_000)
     monkeypatch.setenv("SALES_SCALER_BULK_BATCH_SIZE", "250")
     assert Settings(database_url="sqlite:///var/x.db").bulk_batch() == 250
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from oms import actions
 from oms.store.db import transaction
-from oms.store.schema import DocumentRow, OrderEventRow, OutboxRow
+from oms.store.schema import DocumentRow, OrderEventRow, OutboxItemRow
 from tests.factories import SellerSetup, import_orders, make_order
 from tests.reliability.test_crashes import (
     assert_each_action_once_in_order,
@@ -66,12 +66,14 @@ def test_four_workers_push_each_channel_event_exactly_once_in_order(
     run_workers("push-to-channels", "{}", env)
     with transaction(engine) as s:
         errors = Counter(
-            s.scalars(select(OutboxRow.last_error).where(OutboxRow.topic == "channel"))
+            s.scalars(select(OutboxItemRow.last_error).where(OutboxItemRow.topic == "channel"))
         )
     assert not any(errors), errors.most_common(3)
     assert_each_action_once_in_order(fake_market, 200)
     with transaction(engine) as s:
-        states = Counter(s.scalars(select(OutboxRow.state).where(OutboxRow.topic == "channel")))
+        states = Counter(
+            s.scalars(select(OutboxItemRow.state).where(OutboxItemRow.topic == "channel"))
+        )
     assert states == {"done": 400}
 
 
@@ -103,7 +105,9 @@ def test_four_automation_runs_confirm_each_order_once(
         )
         rows = Counter(
             tuple(r)
-            for r in s.execute(select(OutboxRow.order_id, OutboxRow.topic, OutboxRow.event)).all()
+            for r in s.execute(
+                select(OutboxItemRow.order_id, OutboxItemRow.topic, OutboxItemRow.event)
+            ).all()
         )
     assert len(confirms) == n and set(confirms.values()) == {1}
     assert len(rows) == 4 * n and set(rows.values()) == {1}

@@ -32,7 +32,7 @@ from oms.model import Tracking
 from oms.seller import Seller
 from oms.store import sellers as seller_store
 from oms.store.db import transaction
-from oms.store.schema import DocumentRow, OrderEventRow, OrderRow, OutboxRow
+from oms.store.schema import DocumentRow, OrderEventRow, OrderRow, OutboxItemRow
 from tests.factories import SellerSetup, import_orders, make_order
 from tests.mail.conftest import SmtpServer
 
@@ -115,7 +115,9 @@ def test_auto_confirm_killed_mid_run_confirms_each_order_once(
     confirms = per_order_counts(engine, "confirm")
     with transaction(engine) as s:
         statuses = Counter(s.scalars(select(OrderRow.status)))
-        rows = s.execute(select(OutboxRow.order_id, OutboxRow.topic, OutboxRow.event)).all()
+        rows = s.execute(
+            select(OutboxItemRow.order_id, OutboxItemRow.topic, OutboxItemRow.event)
+        ).all()
     assert statuses == {"confirmed": n}
     assert len(confirms) == n and set(confirms.values()) == {1}
     per_side_effect = Counter(tuple(r) for r in rows)
@@ -214,8 +216,8 @@ def test_push_killed_mid_run_acknowledges_every_event_once_in_order(
     with transaction(engine) as s:
         left = s.scalar(
             select(func.count())
-            .select_from(OutboxRow)
-            .where(OutboxRow.topic == "channel", OutboxRow.state != "done")
+            .select_from(OutboxItemRow)
+            .where(OutboxItemRow.topic == "channel", OutboxItemRow.state != "done")
         )
     assert left == 0
     record("push-to-channels", engine.dialect.name, kills_landed=landed, events=events)
