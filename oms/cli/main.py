@@ -10,7 +10,7 @@ import importlib
 
 import typer
 
-from oms.cli import channels, orders, sellers
+from oms.cli import channels, orders, outbox, sellers
 from oms.cli.common import console, engine, handle_errors
 from oms.settings import get_settings
 
@@ -26,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(sellers.app, name="sellers")
 app.add_typer(channels.app, name="channels")
 app.add_typer(orders.app, name="orders")
+app.add_typer(outbox.app, name="outbox")
 
 # Modules with a `register(app: typer.Typer) -> None`, loaded at start.
 PLUGINS: tuple[str, ...] = (

@@ -24,7 +24,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from oms.effects import Topic
-from oms.store.schema import OUTBOX_TOPICS, OutboxRow, cast_table, rowcount
+from oms.store.schema import (
+    OUTBOX_TOPICS,
+    OrderRow,
+    OutboxItemRow,
+    OutboxRow,
+    cast_table,
+    rowcount,
+)
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
 
@@ -255,23 +262,70 @@ def release(session: Session, topic: Topic | str, ids: Sequence[int]) -> None:
         )
 
 
-def revive(session: Session, topic: Topic | str, ids: Sequence[int]) -> int:
-    """Put dead items back in the queue (after the cause was fixed)."""
+def revive(
+    session: Session, topic: Topic | str, ids: Sequence[int], seller_id: int | None = None
+) -> int:
+    """Put dead items back in the queue (after the cause was fixed); returns how many.
+    The last error stays until the next attempt replaces it or the item is done."""
     col = columns(topic)
-    return rowcount(
-        session.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(list(ids)), col.state == DEAD)
-            .values(
-                {
-                    col.state: PENDING,
-                    col.attempts: 0,
-                    col.available_at: None,
-                    col.claimed_until: None,
-                }
-            )
+    stmt = update(outbox).where(outbox.c.id.in_(list(ids)), col.state == DEAD)
+    if seller_id is not None:
+        stmt = stmt.where(outbox.c.seller_id == seller_id)
+    values = {col.state: PENDING, col.attempts: 0, col.available_at: None, col.claimed_until: None}
+    return rowcount(session.execute(stmt.values(values)))
+
+
+def dead_among(
+    session: Session, topic: Topic | str, ids: Sequence[int], seller_id: int | None = None
+) -> set[int]:
+    """Those of `ids` whose `topic` item is dead (of `seller_id`)."""
+    col = columns(topic)
+    query = select(outbox.c.id).where(outbox.c.id.in_(list(ids)), col.state == DEAD)
+    if seller_id is not None:
+        query = query.where(outbox.c.seller_id == seller_id)
+    return set(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class DeadItem:
+    id: int
+    topic: str
+    event: str
+    order_number: str | None
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+def dead_items(
+    session: Session,
+    seller_id: int | None = None,
+    topic: Topic | str | None = None,
+    limit: int = 100,
+) -> list[DeadItem]:
+    """The side effects parked as dead (oldest first), with their order's number."""
+    items = cast_table(OutboxItemRow)
+    orders = cast_table(OrderRow)
+    query = (
+        select(
+            items.c.id,
+            items.c.topic,
+            items.c.event,
+            orders.c.order_number,
+            items.c.attempts,
+            items.c.last_error,
+            items.c.created_at,
         )
+        .select_from(items.outerjoin(orders, orders.c.id == items.c.order_id))
+        .where(items.c.state == DEAD)
+        .order_by(items.c.id, items.c.topic)
+        .limit(limit)
     )
+    if seller_id is not None:
+        query = query.where(items.c.seller_id == seller_id)
+    if topic is not None:
+        query = query.where(items.c.topic == Topic(topic).value)
+    return [DeadItem(*row) for row in session.execute(query)]
 
 
 def counts(session: Session, seller_id: int | None = None) -> dict[tuple[str, str], int]:

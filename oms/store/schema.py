@@ -306,7 +306,7 @@ class NumberSequenceRow(Base):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
-def cast_table(model: type[Base]) -> Table:
+def cast_table(model: type[DeclarativeBase]) -> Table:
     """The Core table of a mapped class, typed as such (for set-based statements)."""
     table = model.__table__
     assert isinstance(table, Table)
