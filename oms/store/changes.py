@@ -300,7 +300,8 @@ def _outbox_select(
         literal(payload, String),
         literal(now, OutboxRow.created_at.type),
     ]
-    conditions: list[ColumnElement[bool]] = []
+    conditional: list[ColumnElement[bool]] = []  # when every rule has one: a row if any holds
+    always = False
     for rule in rules:
         when: list[ColumnElement[bool]] = []
         if rule.webshop_only:
@@ -313,12 +314,12 @@ def _outbox_select(
         state: Any = literal(PENDING, String)
         if when:
             applies = and_(*when)
-            conditions.append(applies)
+            conditional.append(applies)
             event = case((applies, event))
             state = case((applies, state))
         else:
-            conditions.append(true())
+            always = True
         names += [f"{rule.topic.value}_event", f"{rule.topic.value}_state"]
         values += [event, state]
-    query = select(*values).select_from(joined).where(or_(*conditions))
-    return names, query
+    query = select(*values).select_from(joined)
+    return names, query if always else query.where(or_(*conditional))

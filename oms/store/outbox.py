@@ -329,12 +329,11 @@ def dead_items(
 
 
 def counts(session: Session, seller_id: int | None = None) -> dict[tuple[str, str], int]:
-    """(topic, state) -> items."""
-    found: dict[tuple[str, str], int] = {}
-    for topic in OUTBOX_TOPICS:
-        state = columns(topic).state
-        query = select(state, func.count()).where(state.is_not(None)).group_by(state)
-        if seller_id is not None:
-            query = query.where(outbox.c.seller_id == seller_id)
-        found.update({(topic, s): n for s, n in session.execute(query).all()})
-    return found
+    """(topic, state) -> items, from the view of one row per side effect."""
+    items = cast_table(OutboxItemRow)
+    query = select(items.c.topic, items.c.state, func.count()).group_by(
+        items.c.topic, items.c.state
+    )
+    if seller_id is not None:
+        query = query.where(items.c.seller_id == seller_id)
+    return {(t, s): n for t, s, n in session.execute(query).all()}
