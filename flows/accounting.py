@@ -36,6 +36,7 @@ def export_accounting(seller: str | None = None, target: str = "csv") -> dict[st
     target (csv journal files, or Bexio) has not got yet, batch by batch. Transient
     failures wait for the next run, the rest are parked with the reason; the run ends
     with a table of what was exported, what failed and the totals per account."""
+    runtime.settle_heap()
     logger = get_run_logger()
     sellers = sellers_task(seller)
     booked = DrainReport()

@@ -36,6 +36,7 @@ def schedule_tick() -> datetime | None:
 
 def run_stage(stage: Stage, seller: str | None) -> dict[str, int]:
     """Find the sellers with work, then one task per batch until each is done."""
+    runtime.settle_heap()
     logger = get_run_logger()
     tick = schedule_tick() if stage is Stage.SHIP else None
     work = find_work_task(stage, seller, tick)

@@ -30,6 +30,7 @@ def render_documents(seller: str | None = None) -> dict[str, int]:
     """Drain the documents outbox in batches: give each accepted order its delivery note and
     invoice (gapless numbers, Swiss QR-bill on pay-by-invoice orders), render them in a pool
     of processes, store the PDFs with number, language and sha256; a retry reuses numbers."""
+    runtime.settle_heap()
     seller_id = None
     if seller:
         with transaction(runtime.engine()) as session:

@@ -83,6 +83,7 @@ def _report(key: str, rows: list[dict[str, object]]) -> None:
 def ingest_orders(seller: str, channel: str) -> dict[str, int]:
     """Read the orders that changed on one channel connection since its cursor into the
     order store, page by page; unmappable payloads go to quarantine."""
+    runtime.settle_heap()
     tag_run("channels", "ingest", f"seller:{seller}", f"channel:{channel}")
     s, (conn,) = _load(seller, channel)
     with tags("channels", "ingest"):
@@ -102,6 +103,7 @@ def ingest_orders(seller: str, channel: str) -> dict[str, int]:
 def ingest_all(seller: str | None = None) -> dict[str, int]:
     """Ingest every channel connection of one seller (or of every seller), a few at a time;
     a connection that fails is reported and does not stop the others."""
+    runtime.settle_heap()
     tag_run("channels", "ingest", f"seller:{seller or 'all'}")
     with transaction(runtime.engine()) as session:
         everyone = [seller_store.get_seller(session, seller)] if seller else None

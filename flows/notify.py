@@ -31,6 +31,7 @@ def send_notifications(seller: str | None = None) -> dict[str, int]:
     email in the buyer's language with the seller's branding, attach the invoice on the
     seller's chosen event, send; retry temporary failures later, fail bad recipients with
     the server's answer; end with a table of what was not sent and why."""
+    runtime.settle_heap()
     seller_id = None
     if seller:
         with transaction(runtime.engine()) as session:

@@ -41,6 +41,7 @@ def push_to_channels(seller: str | None = None) -> dict[str, int]:
     """Drain the channel outbox in batches, keeping each order's events in order, at every
     channel's rate limit, over one keep-alive client per connection; end with a table of
     pushed / unchanged / retried / dead."""
+    runtime.settle_heap()
     seller_id = None
     if seller:
         with transaction(runtime.engine()) as session:

@@ -5,6 +5,7 @@ Tasks never read environment variables themselves; they ask here.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,28 @@ def settings() -> Settings:
 
 def engine() -> Engine:
     return engine_for(get_settings().database_url)
+
+
+# Young objects between collections of the cyclic GC (CPython's default is 700): a page of
+# orders parses into tens of thousands of dicts, and every collection walks the survivors.
+GC_YOUNG_THRESHOLD = 10_000
+_heap_settled = False
+
+
+def settle_heap() -> None:
+    """Once per process, at the start of bulk work: collect, then move every object alive
+    now (Prefect's, SQLAlchemy's and our modules: some 340,000) out of the cyclic GC's
+    reach, and let more young objects gather between collections. Without it, each full
+    collection walked all of those again; an ingest of 20,000 orders spent 5.8 of its
+    24 s in the GC, with it 1.4 s. Memory freed by reference counting is freed as before."""
+    global _heap_settled
+    if _heap_settled:
+        return
+    _heap_settled = True
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 def artifact_key(*parts: str) -> str:
