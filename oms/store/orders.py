@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -303,7 +304,13 @@ def insert_rows(session: Session, model: type[Any], rows: Sequence[dict[str, Any
         connection.execute(insert(table), list(rows))
         return
     names = list(rows[0])
-    processors = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+    # Only the columns whose type converts values (dates, JSON, amounts) cost a call each.
+    converted = [
+        (i, process)
+        for i, n in enumerate(names)
+        if (process := table.c[n].type._cached_bind_processor(dialect)) is not None
+    ]
+    values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     columns = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
     driver = connection.connection.driver_connection
     assert driver is not None
@@ -312,12 +319,11 @@ def insert_rows(session: Session, model: type[Any], rows: Sequence[dict[str, Any
         cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row(
-                [
-                    value if process is None or value is None else process(value)
-                    for process, value in zip(processors, (row[n] for n in names), strict=True)
-                ]
-            )
+            values = list(values_of(row))
+            for i, process in converted:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            copy.write_row(values)
 
 
 def _outbox_row(seller_id: int, order_id: int, now: datetime, paid: bool) -> dict[str, Any]:
