@@ -28,8 +28,8 @@ FAN_OUT = 4  # connections ingested at once in ingest_all
 def ingest_connection(
     seller: Seller, conn: ChannelConnection, opener: Opener = open_for_reading
 ) -> IngestCounts:
-    """Walk the connection's changed orders a batch of pages at a time, fetching a batch while
-    the previous one is stored. The cursor moves with each committed batch when the channel
+    """Walk the connection's changed orders a batch of pages at a time, fetching and mapping a
+    batch while the previous one is stored. The cursor moves with each committed batch when the channel
     lists pages in update order, otherwise with the last page of the walk (so a failed walk
     loses nothing)."""
     counts = IngestCounts()
@@ -38,16 +38,14 @@ def ingest_connection(
         in_update_order = bool(getattr(channel, "pages_in_update_order", False))
         newest = conn.sync_cursor
         storing: tuple[PrefectFuture[IngestCounts], str | None] | None = None
-        while pages := fetch_pages(stream):
-            for page in pages:
-                newest = later_cursor(newest, page.max_updated_at)
-            moves = in_update_order or pages[-1].next_page is None
-            cursor = newest if moves else stream.committed
+        while (batch := fetch_pages(stream, channel.map_order)) is not None:
+            newest = later_cursor(newest, batch.newest)
+            cursor = newest if in_update_order or batch.last else stream.committed
             if storing is not None:
                 counts.add(_stored(stream, *storing))
-            # quote(): Prefect would otherwise walk every raw order of the pages (~0.1 s a page).
-            quoted: Any = quote(pages)
-            future = store_orders_pages.submit(seller, conn, channel, quoted, cursor)
+            # quote(): Prefect would otherwise walk every order of the batch (~0.1 s a page).
+            quoted: Any = quote(batch)
+            future = store_orders_pages.submit(seller, conn, quoted, cursor)
             storing = (future, cursor)
         if storing is not None:
             counts.add(_stored(stream, *storing))
