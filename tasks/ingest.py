@@ -1,6 +1,6 @@
-"""Prefect tasks of the ingest flow: fetch a batch of pages, store that batch (never one task
-per order, nor per page: a task run costs tens of milliseconds of CPU, a page of 250 orders
-about as much to store).
+"""Prefect tasks of the ingest flow: fetch and map a batch of pages, store that batch (never
+one task per order, nor per page: a task run costs tens of milliseconds of CPU, a page of
+250 orders about as much to store).
 
 Fetching and storing are separate tasks so that a retried fetch never repeats a
 database write, and a failed write never re-fetches behind the cursor's back.
