@@ -32,6 +32,10 @@ def postgres_only(engine: Engine) -> None:
 
 
 def run_workers(name: str, params: str, env: dict[str, str]) -> None:
+    # No worker dies here, so leases outlast any batch: with the crash tests' 1 s lease, a
+    # batch slowed past 1 s on a loaded machine was claimed again by a second worker.
+    # What is under test is that concurrent claims never overlap (SKIP LOCKED).
+    env = {**env, "SALES_SCALER_OUTBOX_LEASE_SECONDS": "300"}
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.reliability.runner", name, params],
