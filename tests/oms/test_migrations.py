@@ -1,9 +1,5 @@
 """The migrations build exactly the schema the models describe."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,21 +9,12 @@ import oms.store.tables  # noqa: F401  (every table)
 from oms.store.db import make_engine
 from oms.store.migrate import alembic_config, upgrade
 from oms.store.schema import Base
-from tests.conftest import _pg_database
 
 
 def test_the_migrated_database_matches_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    yield from _pg_database(request)
 
 
 def _line_keys(url: str) -> list[tuple[str, list[str]]]:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic import command
 from sqlalchemy import text
 
@@ -13,7 +9,6 @@ from oms.effects import Topic
 from oms.store import outbox
 from oms.store.db import make_engine, transaction
 from oms.store.migrate import alembic_config, upgrade
-from tests.conftest import _pg_database
 
 # (id, topic, event, key, state, attempts, last_error): order 7, confirmed at version 2,
 # shipped at version 3, and its invoice issued; rows as migration 0003 left them.
@@ -26,14 +21,6 @@ OLD_ROWS = [
     (6, "email", "shipped", "email:shipped:7:3", "pending", 0, None),
     (7, "accounting", "invoice_issued", "accounting:invoice_issued:7", "pending", 0, None),
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    yield from _pg_database(request)
 
 
 def items(url: str) -> list[tuple[object, ...]]:
