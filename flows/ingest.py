@@ -28,10 +28,10 @@ FAN_OUT = 4  # connections ingested at once in ingest_all
 def ingest_connection(
     seller: Seller, conn: ChannelConnection, opener: Opener = open_for_reading
 ) -> IngestCounts:
-    """Walk the connection's changed orders a batch of pages at a time, fetching and mapping a
-    batch while the previous one is stored. The cursor moves with each committed batch when the channel
-    lists pages in update order, otherwise with the last page of the walk (so a failed walk
-    loses nothing)."""
+    """Walk the connection's changed orders a batch of pages at a time, fetching and mapping
+    a batch while the previous one is stored. The cursor moves with each committed batch
+    when the channel lists pages in update order, otherwise with the last page of the walk
+    (so a failed walk loses nothing)."""
     counts = IngestCounts()
     with opener(conn) as (channel, _):
         stream = PageStream(channel, conn.sync_cursor, conn.options.overlap_seconds)
